@@ -1,0 +1,429 @@
+"""The domain model: what a community, its workers, shifts, rules and sites are.
+
+Every object is an immutable pydantic model with ``extra="forbid"``, so a typo in a
+scenario file is an error rather than a silently ignored field. Domain objects never
+hold solver variables; the roster and routing engines build their own models from these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+"""Ids are short and spreadsheet-safe: letters, digits, ``_ . -``."""
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
+
+_TRUE = {"1", "true", "yes", "y", "是", "t"}
+_FALSE = {"0", "false", "no", "n", "否", "f"}
+
+
+def _parse_bool(value: object) -> object:
+    """Accept what a dispatcher types in a spreadsheet: yes/no, true/false, 1/0, 是/否."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return value
+
+
+def _parse_clock(value: object) -> object:
+    """Clock times are written ``HH:MM``; ``24:00`` means the end of the day."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text == "24:00":
+            return dt.time(0, 0)
+        try:
+            return dt.datetime.strptime(text, "%H:%M").time()
+        except ValueError as exc:
+            raise ValueError(f"expected a clock time HH:MM, got {value!r}") from exc
+    return value
+
+
+SheetBool = Annotated[bool, BeforeValidator(_parse_bool)]
+Clock = Annotated[dt.time, BeforeValidator(_parse_clock)]
+
+
+class Frozen(BaseModel):
+    """Base of all domain objects: immutable, unknown fields rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Role(StrEnum):
+    """A grid worker's post within the grid (巡查员 / 调度员 / 处置员)."""
+
+    INSPECTOR = "inspector"
+    DISPATCHER = "dispatcher"
+    HANDLER = "handler"
+
+
+class ShiftKind(StrEnum):
+    """The five-part working pattern plus the morning meeting."""
+
+    MEETING = "meeting"
+    DAY_PATROL = "day_patrol"
+    NIGHT_PATROL = "night_patrol"
+    STANDBY = "standby"
+    DESK = "desk"
+    RESERVE = "reserve"
+
+
+class SiteKind(StrEnum):
+    """Kinds of inspection target named in the source article."""
+
+    RENTAL_HOUSING = "rental_housing"
+    SMALL_SHOP = "small_shop"
+    SMALL_RESTAURANT = "small_restaurant"
+    SMALL_WORKSHOP = "small_workshop"
+    ENTERPRISE = "enterprise"
+    GAS_USER = "gas_user"
+
+
+class Risk(StrEnum):
+    """Risk level of a site; high-risk sites are served first and may be mandatory."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Crs(StrEnum):
+    """Coordinate systems a site may be given in (GCJ-02 comes from Chinese map apps)."""
+
+    WGS84 = "WGS-84"
+    GCJ02 = "GCJ-02"
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_SETS = ("all", "workday", "restday", *WEEKDAY_NAMES)
+"""Day selectors of a cover rule: every day, China's working days (after holidays and
+adjusted working weekends), rest days (weekends and holidays), or named weekdays."""
+
+RULE_NAMES: dict[str, str] = {
+    "cover": "Cover per grid, shift and day with the required skills and experienced staff",
+    "one_shift_per_day": "At most one shift per worker per day (the meeting belongs to day duty)",
+    "leave": "No shift on a day of leave",
+    "min_rest": "Minimum rest between the end of one shift and the start of the next",
+    "max_consecutive_days": "Maximum consecutive working days",
+    "weekly_rest_days": "At least the minimum number of rest days in each week",
+    "weekly_hours": "Weekly paid hours within contract plus the weekly overtime cap",
+    "monthly_overtime": "Overtime in a calendar month within the monthly cap, counting history",
+    "max_nights": "Maximum night patrols per week",
+    "night_eligibility": "Night patrols only for night-eligible workers",
+    "desk_rotation": "Desk duty spread evenly over the eligible workers",
+    "pairing_old_new": "An experienced worker with a newcomer on each night patrol (以旧带新)",
+    "fairness": "Nights, weekends, standby and desk duty shared fairly over a running ledger",
+    "requests": "Workers' requests for days off or particular shifts",
+    "pins": "Assignments pinned by the dispatcher",
+    "stability": "Fewest changes against a given previous rota",
+}
+"""The stable names of the roster rules; scenario files, breakdowns and diagnoses use them."""
+
+
+class Skill(Frozen):
+    """One of the merged roles, now a skill a worker can hold."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)]
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Grid(Frozen):
+    """A grid (网格): the unit of cover and of daily routes, with its station."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    base: Id
+    station_lat: float = Field(ge=-90, le=90)
+    station_lon: float = Field(ge=-180, le=180)
+
+
+class ShiftType(Frozen):
+    """A kind of shift with its clock times; overnight shifts say so explicitly."""
+
+    id: Id
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    kind: ShiftKind
+    start: Clock
+    end: Clock
+    crosses_midnight: bool = False
+    paid_minutes: int = Field(ge=0, le=24 * 60)
+    includes_meeting: bool = False
+
+    @property
+    def length_minutes(self) -> int:
+        """Clock length; an overnight shift ends on the next calendar day."""
+        start = self.start.hour * 60 + self.start.minute
+        end = self.end.hour * 60 + self.end.minute
+        return end - start + (24 * 60 if self.crosses_midnight else 0)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> ShiftType:
+        if self.length_minutes <= 0:
+            raise ValueError(
+                f"shift {self.id!r} ends ({self.end:%H:%M}) before it starts "
+                f"({self.start:%H:%M}); set crosses_midnight = true if it ends the next day"
+            )
+        if self.crosses_midnight and self.length_minutes > 24 * 60:
+            raise ValueError(f"shift {self.id!r} is longer than 24 hours")
+        if self.paid_minutes > self.length_minutes:
+            raise ValueError(
+                f"shift {self.id!r} pays {self.paid_minutes} minutes but lasts only "
+                f"{self.length_minutes}"
+            )
+        return self
+
+
+class CoverRule(Frozen):
+    """How many workers a scope needs on some shifts on some days, with which skill."""
+
+    id: Id
+    scope: str = Field(description="a grid id, a base grid id, or '*' for the whole community")
+    shifts: tuple[Id, ...] = Field(min_length=1)
+    days: tuple[Literal[DAY_SETS], ...] = ("all",)  # type: ignore[valid-type]
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    skill: str | None = None
+    role: Role | None = None
+    min_experienced: int = Field(default=0, ge=0)
+    weight: int | None = Field(default=None, ge=0, description="overrides [rules.cover] weight")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CoverRule:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        if self.min_experienced > max(self.min, self.max or 0):
+            raise ValueError(
+                f"min_experienced ({self.min_experienced}) exceeds the head count ({self.min})"
+            )
+        return self
+
+
+class LabourRules(Frozen):
+    """Labour-law limits (China's Labour Law defaults) that the roster must keep."""
+
+    min_rest_hours: float = Field(default=11, ge=0, le=48)
+    max_consecutive_days: int = Field(default=6, ge=1, le=31)
+    min_rest_days_per_week: int = Field(default=1, ge=0, le=7)
+    standard_weekly_hours: float = Field(default=40, gt=0, le=84)
+    max_overtime_hours_week: float = Field(default=4, ge=0, le=40)
+    max_overtime_hours_month: float = Field(default=36, ge=0, le=200)
+    max_nights_per_week: int = Field(default=3, ge=0, le=7)
+    experienced_after_days: int = Field(default=365, ge=0)
+
+
+class RuleSetting(Frozen):
+    """Whether a rule is hard, soft (with a weight per unit of violation) or off."""
+
+    mode: Literal["hard", "soft", "off"] = "hard"
+    weight: int = Field(default=1, ge=0)
+
+
+class DatedName(Frozen):
+    """A date with a name: a public holiday or an adjusted working day (调休)."""
+
+    date: dt.date
+    name: str = ""
+
+
+class Calendar(Frozen):
+    """Public holidays and adjusted working weekends that change which days are workdays."""
+
+    holidays: tuple[DatedName, ...] = ()
+    adjusted_workdays: tuple[DatedName, ...] = ()
+
+    def is_workday(self, day: dt.date) -> bool:
+        """China's rule: Mon-Fri unless a holiday; a weekend day if declared a workday."""
+        if any(h.date == day for h in self.adjusted_workdays):
+            return True
+        if any(h.date == day for h in self.holidays):
+            return False
+        return day.weekday() < 5
+
+    def matches(self, day: dt.date, selectors: tuple[str, ...]) -> bool:
+        """Whether ``day`` is selected by any of a cover rule's day selectors."""
+        for sel in selectors:
+            if sel == "all":
+                return True
+            if sel == "workday" and self.is_workday(day):
+                return True
+            if sel == "restday" and not self.is_workday(day):
+                return True
+            if sel == WEEKDAY_NAMES[day.weekday()]:
+                return True
+        return False
+
+
+class ScenarioInfo(Frozen):
+    """Identity and geography of a scenario; ``reference_date`` is the data snapshot day."""
+
+    name: str = Field(min_length=1)
+    name_zh: str = ""
+    reference_date: dt.date
+    timezone: str = "Asia/Shanghai"
+    bbox: tuple[float, float, float, float] = Field(
+        description="lon_min, lat_min, lon_max, lat_max in WGS-84"
+    )
+    travel_mode: Literal["walk", "ebike"] = "walk"
+
+    @model_validator(mode="after")
+    def _bbox_ordered(self) -> ScenarioInfo:
+        lon_min, lat_min, lon_max, lat_max = self.bbox
+        if not (lon_min < lon_max and lat_min < lat_max):
+            raise ValueError("bbox must be [lon_min, lat_min, lon_max, lat_max] with min < max")
+        return self
+
+    @property
+    def default_week(self) -> dt.date:
+        """The Monday after the reference date: the week a rota is normally made for."""
+        return self.reference_date + dt.timedelta(days=7 - self.reference_date.weekday())
+
+
+class SkillGrant(Frozen):
+    """A skill and the date the worker acquired it (skills grow with training)."""
+
+    skill: str
+    since: dt.date
+
+
+class Worker(Frozen):
+    """A grid worker and their contract."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    grid: Id
+    role: Role
+    original_role: str
+    joined: dt.date
+    weekly_hours: float = Field(gt=0, le=84)
+    night_eligible: SheetBool = True
+    skills: tuple[SkillGrant, ...] = ()
+
+    def has_skill(self, code: str, on: dt.date) -> bool:
+        """Whether the worker holds ``code`` on ``on``."""
+        return any(g.skill == code and g.since <= on for g in self.skills)
+
+    def is_experienced(self, code: str | None, on: dt.date, after_days: int) -> bool:
+        """Held the skill (or, without one, the job) for at least ``after_days`` days."""
+        if code is None:
+            since: dt.date | None = self.joined
+        else:
+            since = next((g.since for g in self.skills if g.skill == code), None)
+        return since is not None and (on - since).days >= after_days
+
+
+class Leave(Frozen):
+    """Days (inclusive) a worker is away: annual leave, sick leave, training."""
+
+    worker_id: Id
+    start: dt.date
+    end: dt.date
+    kind: str = "annual"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Leave:
+        if self.end < self.start:
+            raise ValueError(f"leave ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether ``day`` is a day of this leave."""
+        return self.start <= day <= self.end
+
+
+class Request(Frozen):
+    """A worker's wish: a day off, a particular shift, or not a particular shift."""
+
+    worker_id: Id
+    date: dt.date
+    kind: Literal["day_off", "shift_on", "shift_off"]
+    shift_id: Id | None = None
+    weight: int = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _shift_given(self) -> Request:
+        if self.kind != "day_off" and self.shift_id is None:
+            raise ValueError(f"a {self.kind} request needs a shift_id")
+        return self
+
+
+class TimeWindow(Frozen):
+    """An opening interval of a site within one day."""
+
+    open: dt.time
+    close: dt.time
+
+
+class InspectionSite(Frozen):
+    """A place grid workers inspect, due again every ``visit_interval_days``."""
+
+    id: Id
+    name: str = Field(min_length=1)
+    kind: SiteKind
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    crs: Crs = Crs.WGS84
+    grid: Id
+    skill: str
+    service_minutes: int = Field(gt=0, le=480)
+    opening_hours: tuple[TimeWindow, ...] = Field(min_length=1)
+    risk: Risk
+    visit_interval_days: int = Field(gt=0, le=3650)
+    last_visit: dt.date | None = None
+
+    def next_due(self, reference: dt.date) -> dt.date:
+        """The day the next visit falls due; never visited means due at once."""
+        if self.last_visit is None:
+            return reference
+        return self.last_visit + dt.timedelta(days=self.visit_interval_days)
+
+
+class Scenario(Frozen):
+    """A whole community as loaded from one scenario folder."""
+
+    info: ScenarioInfo
+    labour: LabourRules = LabourRules()
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    calendar: Calendar = Calendar()
+    skills: tuple[Skill, ...]
+    grids: tuple[Grid, ...]
+    shifts: tuple[ShiftType, ...]
+    cover: tuple[CoverRule, ...] = ()
+    workers: tuple[Worker, ...]
+    leave: tuple[Leave, ...] = ()
+    requests: tuple[Request, ...] = ()
+    sites: tuple[InspectionSite, ...] = ()
+
+    def rule(self, name: str) -> RuleSetting:
+        """The setting of a rule by its stable name (hard with weight 1 unless set)."""
+        return self.rules.get(name, RuleSetting())
+
+    def grid(self, grid_id: str) -> Grid:
+        """The grid with this id."""
+        return next(g for g in self.grids if g.id == grid_id)
+
+    def shift(self, shift_id: str) -> ShiftType:
+        """The shift type with this id."""
+        return next(s for s in self.shifts if s.id == shift_id)
+
+    def scope_grids(self, scope: str) -> tuple[str, ...]:
+        """Grid ids a cover scope stands for: one grid, all grids of a base, or all."""
+        if scope == "*":
+            return tuple(g.id for g in self.grids)
+        if any(g.id == scope for g in self.grids):
+            return (scope,)
+        return tuple(g.id for g in self.grids if g.base == scope)
+
+    def sites_due(self, day: dt.date) -> tuple[InspectionSite, ...]:
+        """Sites whose next visit falls due on ``day`` or earlier (overdue ones included)."""
+        ref = self.info.reference_date
+        return tuple(s for s in self.sites if s.next_due(ref) <= day)

@@ -1,0 +1,694 @@
+"""Reading and writing a scenario folder: ``scenario.toml`` plus CSV tables.
+
+A scenario is a folder a dispatcher can edit in a spreadsheet. Loading validates every
+row and every cross-reference and collects *all* problems, each naming the file, the row
+(spreadsheet numbering: the header is row 1) and the column, before raising one
+:class:`~planner._errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from planner._errors import InputError, InputProblem
+from planner.domain import (
+    RULE_NAMES,
+    Calendar,
+    CoverRule,
+    Grid,
+    InspectionSite,
+    LabourRules,
+    Leave,
+    Request,
+    RuleSetting,
+    Scenario,
+    ScenarioInfo,
+    ShiftKind,
+    ShiftType,
+    Skill,
+    SkillGrant,
+    TimeWindow,
+    Worker,
+)
+
+SCENARIO_FILE = "scenario.toml"
+WORKERS_FILE = "workers.csv"
+LEAVE_FILE = "leave.csv"
+SITES_FILE = "sites.csv"
+REQUESTS_FILE = "requests.csv"
+
+SKILL_COLUMN_PREFIX = "skill_"
+"""workers.csv has one column per skill (``skill_fire`` ...) holding the date it was acquired."""
+
+WORKER_COLUMNS = (
+    "id",
+    "name",
+    "grid",
+    "role",
+    "original_role",
+    "joined",
+    "weekly_hours",
+    "night_eligible",
+)
+LEAVE_COLUMNS = ("worker_id", "start", "end", "kind", "note")
+REQUEST_COLUMNS = ("worker_id", "date", "kind", "shift_id", "weight")
+SITE_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "lat",
+    "lon",
+    "crs",
+    "grid",
+    "skill",
+    "service_minutes",
+    "opening_hours",
+    "risk",
+    "visit_interval_days",
+    "last_visit",
+)
+OPTIONAL_COLUMNS = {"kind", "note", "weight", "shift_id", "crs", "last_visit", "night_eligible"}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Problems:
+    """Collects problems so that one load reports everything wrong, not just the first."""
+
+    def __init__(self) -> None:
+        self.items: list[InputProblem] = []
+
+    def add(self, file: str, row: int | str | None, column: str | None, message: str) -> None:
+        self.items.append(InputProblem(file, row, column, message))
+
+    def from_validation(
+        self, file: str, row: int | str | None, exc: ValidationError, prefix: str = ""
+    ) -> None:
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            column = prefix + ".".join(loc) if loc else None
+            message = err["msg"].removeprefix("Value error, ")
+            value = err.get("input")
+            scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+            if loc and scalar and repr(value) not in message:
+                message += f" (got {value!r})"
+            self.add(file, row, column, message)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)
+
+
+def _validate(
+    model: type[M], data: dict[str, Any], problems: _Problems, file: str, row: int | str
+) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.from_validation(file, row, exc)
+        return None
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _read_csv(
+    path: Path,
+    required: Sequence[str],
+    allowed: Callable[[str], bool],
+    problems: _Problems,
+) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a UTF-8 CSV (Excel's BOM accepted) with their spreadsheet row numbers."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.add(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        problems.add(name, 1, None, "the file is empty; it needs a header row")
+        return []
+    for col in required:
+        if col not in header:
+            problems.add(name, 1, col, "required column is missing from the header")
+    for col in header:
+        if not allowed(col):
+            problems.add(name, 1, col, "unknown column; remove it or fix its name")
+    seen = Counter(header)
+    for col, n in seen.items():
+        if n > 1:
+            problems.add(name, 1, col, f"column appears {n} times in the header")
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            problems.add(
+                name, number, None, f"{len(cells)} cells but the header has {len(header)} columns"
+            )
+            continue
+        padded = cells + [""] * (len(header) - len(cells))
+        rows.append((number, {h: c.strip() for h, c in zip(header, padded, strict=True)}))
+    return rows
+
+
+def _non_empty(row: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
+    """Only the cells that hold something, so empty optional cells take their defaults."""
+    return {c: row[c] for c in columns if row.get(c, "") != ""}
+
+
+def _parse_opening_hours(text: str) -> list[dict[str, str]]:
+    """``08:30-12:00;14:00-20:00`` → windows; validated further by the model."""
+    windows = []
+    for part in text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" not in part:
+            raise ValueError(f"opening hours {part!r} should look like 08:30-12:00")
+        open_, close = (p.strip() for p in part.split("-", 1))
+        windows.append({"open": open_, "close": close})
+    return windows
+
+
+def _load_toml(path: Path, problems: _Problems) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(path.name, None, None, f"not valid TOML: {exc}")
+    except UnicodeDecodeError as exc:
+        problems.add(path.name, None, None, f"not UTF-8 text ({exc.reason})")
+    return {}
+
+
+def _toml_list(
+    doc: dict[str, Any],
+    key: str,
+    model: type[M],
+    problems: _Problems,
+    *,
+    required: bool = True,
+) -> list[M]:
+    entries = doc.get(key, [])
+    if required and not entries:
+        problems.add(SCENARIO_FILE, f"[[{key}]]", None, f"at least one [[{key}]] entry is needed")
+    if not isinstance(entries, list):
+        problems.add(SCENARIO_FILE, f"[[{key}]]", None, f"{key} must be an array of tables")
+        return []
+    out: list[M] = []
+    for i, entry in enumerate(entries, start=1):
+        label = entry.get("id", entry.get("code")) if isinstance(entry, dict) else None
+        where = f"[[{key}]] entry {i}" + (f" ({label})" if label else "")
+        item = _validate(
+            model, entry if isinstance(entry, dict) else {}, problems, SCENARIO_FILE, where
+        )
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def _toml_table(
+    doc: dict[str, Any], key: str, model: type[M], problems: _Problems, *, required: bool = False
+) -> M | None:
+    table = doc.get(key)
+    if table is None:
+        if required:
+            problems.add(SCENARIO_FILE, f"[{key}]", None, f"the [{key}] table is missing")
+            return None
+        table = {}
+    return _validate(model, table, problems, SCENARIO_FILE, f"[{key}]")
+
+
+def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
+    """Load and fully validate a scenario folder, or raise InputError listing every problem."""
+    root = Path(folder)
+    problems = _Problems()
+    if not root.is_dir():
+        raise InputError([InputProblem(str(root), None, None, "no such scenario folder")])
+    if not (root / SCENARIO_FILE).is_file():
+        raise InputError([InputProblem(str(root / SCENARIO_FILE), None, None, "file is missing")])
+    doc = _load_toml(root / SCENARIO_FILE, problems)
+    problems.raise_if_any()
+
+    known_top = {"scenario", "labour", "rules", "calendar", "skills", "grids", "shifts", "cover"}
+    for key in doc:
+        if key not in known_top:
+            problems.add(
+                SCENARIO_FILE, f"[{key}]", None, "unknown table; remove it or fix its name"
+            )
+
+    info = _toml_table(doc, "scenario", ScenarioInfo, problems, required=True)
+    labour = _toml_table(doc, "labour", LabourRules, problems) or LabourRules()
+    calendar = _toml_table(doc, "calendar", Calendar, problems) or Calendar()
+    rules: dict[str, RuleSetting] = {}
+    for name, setting in doc.get("rules", {}).items():
+        if name not in RULE_NAMES:
+            problems.add(
+                SCENARIO_FILE,
+                f"[rules.{name}]",
+                None,
+                f"unknown rule {name!r}; known rules: {', '.join(RULE_NAMES)}",
+            )
+            continue
+        parsed = _validate(RuleSetting, setting, problems, SCENARIO_FILE, f"[rules.{name}]")
+        if parsed is not None:
+            rules[name] = parsed
+    skills = _toml_list(doc, "skills", Skill, problems)
+    grids = _toml_list(doc, "grids", Grid, problems)
+    shifts = _toml_list(doc, "shifts", ShiftType, problems)
+    cover = _toml_list(doc, "cover", CoverRule, problems, required=False)
+
+    skill_codes = [s.code for s in skills]
+    workers = _load_workers(root / WORKERS_FILE, skill_codes, problems)
+    leave = _load_rows(root / LEAVE_FILE, LEAVE_COLUMNS, Leave, problems, optional_file=True)
+    requests = _load_rows(
+        root / REQUESTS_FILE, REQUEST_COLUMNS, Request, problems, optional_file=True
+    )
+    sites = _load_sites(root / SITES_FILE, problems)
+    if info is None:
+        problems.raise_if_any()
+    assert info is not None
+
+    _check_references(
+        problems,
+        raw_ids={key: _raw_ids(doc, key) for key in ("skills", "grids", "shifts")},
+        skills=skills,
+        grids=grids,
+        shifts=shifts,
+        cover=cover,
+        workers=workers,
+        leave=leave,
+        requests=requests,
+        sites=sites,
+    )
+    problems.raise_if_any()
+    scenario = Scenario(
+        info=info,
+        labour=labour,
+        rules=rules,
+        calendar=calendar,
+        skills=tuple(skills),
+        grids=tuple(grids),
+        shifts=tuple(shifts),
+        cover=tuple(cover),
+        workers=tuple(w for _, w in workers),
+        leave=tuple(x for _, x in leave),
+        requests=tuple(x for _, x in requests),
+        sites=tuple(x for _, x in sites),
+    )
+    _check_cover_reachable(scenario, problems)
+    problems.raise_if_any()
+    return scenario
+
+
+def _load_rows(
+    path: Path,
+    columns: Sequence[str],
+    model: type[M],
+    problems: _Problems,
+    *,
+    optional_file: bool = False,
+) -> list[tuple[int, M]]:
+    if not path.is_file():
+        if not optional_file:
+            problems.add(path.name, None, None, "file is missing")
+        return []
+    required = [c for c in columns if c not in OPTIONAL_COLUMNS]
+    out: list[tuple[int, M]] = []
+    for number, row in _read_csv(path, required, lambda c: c in columns, problems):
+        item = _validate(model, _non_empty(row, columns), problems, path.name, number)
+        if item is not None:
+            out.append((number, item))
+    return out
+
+
+def _load_workers(
+    path: Path, skill_codes: Sequence[str], problems: _Problems
+) -> list[tuple[int, Worker]]:
+    if not path.is_file():
+        problems.add(path.name, None, None, "file is missing")
+        return []
+    skill_columns = {SKILL_COLUMN_PREFIX + code: code for code in skill_codes}
+    required = [c for c in WORKER_COLUMNS if c not in OPTIONAL_COLUMNS]
+
+    def allowed(col: str) -> bool:
+        if col.startswith(SKILL_COLUMN_PREFIX) and col not in skill_columns:
+            return False
+        return col in WORKER_COLUMNS or col in skill_columns
+
+    out: list[tuple[int, Worker]] = []
+    for number, row in _read_csv(path, required, allowed, problems):
+        data: dict[str, Any] = _non_empty(row, WORKER_COLUMNS)
+        grants = []
+        bad = False
+        for col, code in skill_columns.items():
+            cell = row.get(col, "")
+            if not cell:
+                continue
+            try:
+                grants.append(SkillGrant(skill=code, since=dt.date.fromisoformat(cell)))
+            except ValueError:
+                problems.add(
+                    path.name,
+                    number,
+                    col,
+                    f"expected the date the skill was acquired (YYYY-MM-DD) or empty, got {cell!r}",
+                )
+                bad = True
+        data["skills"] = grants
+        worker = _validate(Worker, data, problems, path.name, number)
+        if worker is not None and not bad:
+            out.append((number, worker))
+    return out
+
+
+def _load_sites(path: Path, problems: _Problems) -> list[tuple[int, InspectionSite]]:
+    if not path.is_file():
+        return []
+    required = [c for c in SITE_COLUMNS if c not in OPTIONAL_COLUMNS]
+    out: list[tuple[int, InspectionSite]] = []
+    for number, row in _read_csv(path, required, lambda c: c in SITE_COLUMNS, problems):
+        data: dict[str, Any] = _non_empty(row, SITE_COLUMNS)
+        if "opening_hours" in data:
+            try:
+                data["opening_hours"] = _parse_opening_hours(data["opening_hours"])
+            except ValueError as exc:
+                problems.add(path.name, number, "opening_hours", str(exc))
+                continue
+        site = _validate(InspectionSite, data, problems, path.name, number)
+        if site is not None:
+            out.append((number, site))
+    return out
+
+
+# ---------------------------------------------------------------------- cross-checks
+
+
+def _duplicates(
+    problems: _Problems, file: str, items: Iterable[tuple[int | str, str]], column: str
+) -> None:
+    seen: dict[str, int | str] = {}
+    for row, key in items:
+        if key in seen:
+            problems.add(file, row, column, f"duplicate {column} {key!r} (first at {seen[key]})")
+        else:
+            seen[key] = row
+
+
+def _unknown(
+    problems: _Problems,
+    file: str,
+    row: int | str,
+    column: str,
+    value: str,
+    known: Sequence[str],
+    what: str,
+) -> None:
+    if value not in known:
+        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        problems.add(file, row, column, f"unknown {what} {value!r}; known: {shown}")
+
+
+def _raw_ids(doc: dict[str, Any], key: str) -> list[str]:
+    """Ids of a TOML list's entries, even invalid ones, so one bad entry is reported once."""
+    field = "code" if key == "skills" else "id"
+    entries = doc.get(key, [])
+    if not isinstance(entries, list):
+        return []
+    return [str(e[field]) for e in entries if isinstance(e, dict) and field in e]
+
+
+def _check_references(
+    problems: _Problems,
+    *,
+    raw_ids: dict[str, list[str]],
+    skills: list[Skill],
+    grids: list[Grid],
+    shifts: list[ShiftType],
+    cover: list[CoverRule],
+    workers: list[tuple[int, Worker]],
+    leave: list[tuple[int, Leave]],
+    requests: list[tuple[int, Request]],
+    sites: list[tuple[int, InspectionSite]],
+) -> None:
+    toml = SCENARIO_FILE
+    skill_codes = raw_ids["skills"]
+    grid_ids = raw_ids["grids"]
+    bases = sorted({g.base for g in grids})
+    shift_ids = raw_ids["shifts"]
+    worker_ids = [w.id for _, w in workers]
+
+    _duplicates(problems, toml, ((f"[[skills]] {s.code}", s.code) for s in skills), "code")
+    _duplicates(problems, toml, ((f"[[grids]] {g.id}", g.id) for g in grids), "id")
+    _duplicates(problems, toml, ((f"[[shifts]] {s.id}", s.id) for s in shifts), "id")
+    _duplicates(problems, toml, ((f"[[cover]] {c.id}", c.id) for c in cover), "id")
+    _duplicates(problems, WORKERS_FILE, ((n, w.id) for n, w in workers), "id")
+    _duplicates(problems, SITES_FILE, ((n, s.id) for n, s in sites), "id")
+
+    for g in grids:
+        if g.base in grid_ids and g.base != g.id:
+            problems.add(toml, f"[[grids]] {g.id}", "base", "a base grid id must not be a grid id")
+    for s in shifts:
+        if s.includes_meeting and s.kind == ShiftKind.MEETING:
+            problems.add(
+                toml, f"[[shifts]] {s.id}", "includes_meeting", "a meeting cannot include itself"
+            )
+    for c in cover:
+        where = f"[[cover]] {c.id}"
+        if c.scope != "*" and c.scope not in grid_ids and c.scope not in bases:
+            _unknown(problems, toml, where, "scope", c.scope, ["*", *grid_ids, *bases], "grid")
+        for sid in c.shifts:
+            _unknown(problems, toml, where, "shifts", sid, shift_ids, "shift")
+        if c.skill is not None:
+            _unknown(problems, toml, where, "skill", c.skill, skill_codes, "skill")
+
+    for n, w in workers:
+        _unknown(problems, WORKERS_FILE, n, "grid", w.grid, grid_ids, "grid")
+        _unknown(problems, WORKERS_FILE, n, "original_role", w.original_role, skill_codes, "skill")
+        if w.original_role in skill_codes and not any(g.skill == w.original_role for g in w.skills):
+            problems.add(
+                WORKERS_FILE,
+                n,
+                SKILL_COLUMN_PREFIX + w.original_role,
+                f"the worker's original role {w.original_role!r} needs its skill date",
+            )
+    for n, lv in leave:
+        _unknown(problems, LEAVE_FILE, n, "worker_id", lv.worker_id, worker_ids, "worker")
+    for n, rq in requests:
+        _unknown(problems, REQUESTS_FILE, n, "worker_id", rq.worker_id, worker_ids, "worker")
+        if rq.shift_id is not None:
+            _unknown(problems, REQUESTS_FILE, n, "shift_id", rq.shift_id, shift_ids, "shift")
+    for n, site in sites:
+        _unknown(problems, SITES_FILE, n, "grid", site.grid, grid_ids, "grid")
+        _unknown(problems, SITES_FILE, n, "skill", site.skill, skill_codes, "skill")
+        for win in site.opening_hours:
+            if win.close <= win.open:
+                problems.add(
+                    SITES_FILE,
+                    n,
+                    "opening_hours",
+                    f"window {win.open:%H:%M}-{win.close:%H:%M} closes before it opens",
+                )
+
+
+def _check_cover_reachable(scenario: Scenario, problems: _Problems) -> None:
+    """A cover rule no worker could ever meet is an input error, not a solver surprise."""
+    after = scenario.labour.experienced_after_days
+    horizon = scenario.info.default_week + dt.timedelta(days=6)
+    for c in scenario.cover:
+        if c.min == 0:
+            continue
+        grids = set(scenario.scope_grids(c.scope))
+        nightly = any(scenario.shift(s).kind == ShiftKind.NIGHT_PATROL for s in c.shifts)
+        pool = [
+            w
+            for w in scenario.workers
+            if w.grid in grids
+            and (c.role is None or w.role == c.role)
+            and (not nightly or w.night_eligible)
+        ]
+        able = [w for w in pool if c.skill is None or w.has_skill(c.skill, horizon)]
+        who = f"{c.role.value}s" if c.role is not None else "workers"
+        if len(able) < c.min:
+            need = f" with skill {c.skill!r}" if c.skill else ""
+            problems.add(
+                SCENARIO_FILE,
+                f"[[cover]] {c.id}",
+                "min",
+                f"needs {c.min} {who}{need} in scope {c.scope!r} but only {len(able)} exist",
+            )
+        experienced = [w for w in able if w.is_experienced(c.skill, horizon, after)]
+        if len(experienced) < c.min_experienced:
+            problems.add(
+                SCENARIO_FILE,
+                f"[[cover]] {c.id}",
+                "min_experienced",
+                f"needs {c.min_experienced} experienced {who} in scope {c.scope!r} "
+                f"but only {len(experienced)} have held the skill {after} days",
+            )
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue()
+
+
+def _fmt(value: object) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return value
+
+
+def _toml_clean(value: Any) -> Any:
+    """Turn dumped models into TOML-friendly values (times as HH:MM, no None)."""
+    if isinstance(value, dict):
+        return {k: _toml_clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_clean(v) for v in value]
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return value
+
+
+SCENARIO_SECTIONS = (
+    ("skills", "The merged roles, now skills; workers.csv has a column skill_<code> for each."),
+    ("grids", "Grids with their base grid and station (WGS-84). Cover scopes name these."),
+    ("scenario", "Identity, data snapshot day (last visits up to it) and area [lon/lat min, max]."),
+    ("labour", "Legal limits (China's Labour Law): hours, rest, overtime, nights."),
+    ("rules", "Per rule: mode = hard | soft | off, weight = penalty per unit when soft."),
+    ("calendar", "Public holidays and adjusted working weekends (调休) decide workday/restday."),
+    ("shifts", "Shift types; includes_meeting puts the morning meeting in that shift."),
+    (
+        "cover",
+        "Staffing needs: scope (grid, base grid or *), shifts, days (all, workday, restday, "
+        "mon..sun), min/max head count, skill, role, min_experienced. A cover rule on the "
+        "meeting counts everyone whose shift includes the meeting.",
+    ),
+)
+
+
+def scenario_toml_text(scenario: Scenario) -> str:
+    """The scenario.toml of a scenario, each section with a line of guidance on top."""
+    doc: dict[str, Any] = {
+        "scenario": scenario.info.model_dump(),
+        "labour": scenario.labour.model_dump(),
+        "rules": {k: v.model_dump() for k, v in scenario.rules.items()},
+        "calendar": scenario.calendar.model_dump(),
+        "skills": [s.model_dump() for s in scenario.skills],
+        "grids": [g.model_dump() for g in scenario.grids],
+        "shifts": [s.model_dump() for s in scenario.shifts],
+        "cover": [c.model_dump(exclude_defaults=True) for c in scenario.cover],
+    }
+    doc["scenario"]["bbox"] = list(scenario.info.bbox)
+    chunks = ["# planner scenario: edit freely; `planner scenario check DIR` validates it.\n"]
+    for key, comment in SCENARIO_SECTIONS:
+        chunks.append(f"\n# {comment}\n" + tomli_w.dumps(_toml_clean({key: doc[key]})))
+    return "".join(chunks)
+
+
+def write_scenario(scenario: Scenario, folder: str | os.PathLike[str]) -> None:
+    """Write a scenario folder that :func:`load_scenario` reads back unchanged."""
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(root / SCENARIO_FILE, scenario_toml_text(scenario))
+    skill_cols = [SKILL_COLUMN_PREFIX + s.code for s in scenario.skills]
+    worker_rows = []
+    for w in scenario.workers:
+        since = {g.skill: g.since.isoformat() for g in w.skills}
+        worker_rows.append(
+            [
+                w.id,
+                w.name,
+                w.grid,
+                w.role.value,
+                w.original_role,
+                w.joined.isoformat(),
+                _fmt_hours(w.weekly_hours),
+                _fmt(w.night_eligible),
+                *[since.get(s.code, "") for s in scenario.skills],
+            ]
+        )
+    atomic_write_text(root / WORKERS_FILE, _csv_text([*WORKER_COLUMNS, *skill_cols], worker_rows))
+    atomic_write_text(
+        root / LEAVE_FILE,
+        _csv_text(
+            LEAVE_COLUMNS,
+            ([x.worker_id, x.start, x.end, x.kind, x.note] for x in scenario.leave),
+        ),
+    )
+    if scenario.requests:
+        atomic_write_text(
+            root / REQUESTS_FILE,
+            _csv_text(
+                REQUEST_COLUMNS,
+                ([r.worker_id, r.date, r.kind, r.shift_id, r.weight] for r in scenario.requests),
+            ),
+        )
+    atomic_write_text(
+        root / SITES_FILE,
+        _csv_text(SITE_COLUMNS, (_site_row(s) for s in scenario.sites)),
+    )
+
+
+def _fmt_hours(hours: float) -> str:
+    return f"{hours:g}"
+
+
+def _fmt_windows(windows: Sequence[TimeWindow]) -> str:
+    return ";".join(f"{w.open:%H:%M}-{w.close:%H:%M}" for w in windows)
+
+
+def _site_row(s: InspectionSite) -> list[object]:
+    return [
+        s.id,
+        s.name,
+        s.kind.value,
+        f"{s.lat:.6f}",
+        f"{s.lon:.6f}",
+        s.crs.value,
+        s.grid,
+        s.skill,
+        s.service_minutes,
+        _fmt_windows(s.opening_hours),
+        s.risk.value,
+        s.visit_interval_days,
+        s.last_visit.isoformat() if s.last_visit else "",
+    ]
