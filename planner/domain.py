@@ -215,6 +215,7 @@ class LabourRules(Frozen):
     min_rest_days_per_week: int = Field(default=1, ge=0, le=7)
     standard_weekly_hours: float = Field(default=40, gt=0, le=84)
     max_overtime_hours_week: float = Field(default=4, ge=0, le=40)
+    max_undertime_hours_week: float = Field(default=8, ge=0, le=84)
     max_overtime_hours_month: float = Field(default=36, ge=0, le=200)
     max_nights_per_week: int = Field(default=3, ge=0, le=7)
     experienced_after_days: int = Field(default=365, ge=0)

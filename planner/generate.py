@@ -349,23 +349,21 @@ def _cover_rules(plans: list[_GridPlan]) -> list[CoverRule]:
         gid = plan.grid.id
         work = max(1, round(plan.inspectors * 0.3))
         rest = max(1, round(plan.inspectors * 0.2))
-        rules.append(
-            CoverRule(id=f"day-{gid}", scope=gid, shifts=("D",), days=("workday",), min=work,
-                      skill="fire")
-        )  # fmt: skip
-        rules.append(
-            CoverRule(id=f"day-rest-{gid}", scope=gid, shifts=("D",), days=("restday",), min=rest)
-        )
-    bases = sorted({p.grid.base for p in plans})
-    for base in bases:
-        rules.append(
+        rules += [
+            CoverRule(id=f"day-{gid}", scope=gid, shifts=("D",), days=("workday",), min=work),
+            CoverRule(id=f"day-fire-{gid}", scope=gid, shifts=("D",), days=("workday",), min=1,
+                      skill="fire"),
+            CoverRule(id=f"day-rest-{gid}", scope=gid, shifts=("D",), days=("restday",), min=rest),
+        ]  # fmt: skip
+    for base in sorted({p.grid.base for p in plans}):
+        rules += [
             CoverRule(id=f"night-{base}", scope=base, shifts=("N",), min=2, max=2,
-                      skill="security", min_experienced=1)
-        )  # fmt: skip
-        rules.append(
+                      min_experienced=1),
+            CoverRule(id=f"night-security-{base}", scope=base, shifts=("N",), min=1,
+                      skill="security"),
             CoverRule(id=f"lead-{base}", scope=base, shifts=("MM",), days=("workday",), min=1,
-                      role=Role.DISPATCHER)
-        )  # fmt: skip
+                      role=Role.DISPATCHER),
+        ]  # fmt: skip
     scale = max(1, round(len(plans) / BAOTUN_GRIDS))
     rules += [
         CoverRule(id="lead-restday", scope="*", shifts=("MM",), days=("restday",), min=2 * scale,
@@ -464,7 +462,9 @@ def _site_name(rng: np.random.Generator, kind: SiteKind, n: int) -> str:
 def _make_leave(rng: np.random.Generator, workers: list[Worker]) -> list[Leave]:
     week = REFERENCE_DATE + dt.timedelta(days=1)
     count = max(3, len(workers) // 20)
-    chosen = sorted(rng.choice(len(workers), size=count, replace=False))
+    # dispatchers lead their base grid's meeting every workday: their leave is planned apart
+    pool = [i for i, w in enumerate(workers) if w.role != Role.DISPATCHER]
+    chosen = sorted(rng.choice(pool, size=count, replace=False))
     kinds = ("annual", "sick", "training")
     leave = []
     for j, i in enumerate(chosen):
