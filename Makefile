@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/planner scenario check scenarios/baotun
+	$(BIN)/planner roster --scenario scenarios/baotun --week 2026-12-07 --seed 1 --time-limit 60 --out $(OUT)/rota
+	$(BIN)/planner check --scenario scenarios/baotun --rota $(OUT)/rota/rota.csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks

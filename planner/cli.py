@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from planner import __version__
-from planner._errors import InputError, InputProblem, PlannerError
+from planner._errors import InfeasibleError, InputError, InputProblem, PlannerError
 
 EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -68,6 +69,86 @@ def _cmd_scenario_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _monday(text: str) -> dt.date:
+    day = _date(text)
+    if day.weekday() != 0:
+        raise argparse.ArgumentTypeError(f"{day} is a {day:%A}; the week starts on a Monday")
+    return day
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a time above 0, got {value:g}")
+    return value
+
+
+def _cmd_roster(args: argparse.Namespace) -> int:
+    from planner.domain import RuleSetting
+    from planner.roster.cells_io import read_cells
+    from planner.roster.problem import RosterProblem
+    from planner.roster.report import write_rota
+    from planner.roster.solve import solve_roster, terminal_progress
+    from planner.scenario_io import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    history = read_cells(Path(args.history), scenario) if args.history else ()
+    pins = read_cells(Path(args.pin), scenario, allow_off=True) if args.pin else ()
+    previous = read_cells(Path(args.previous), scenario) if args.previous else ()
+    overrides = {}
+    if args.allow_unfilled:
+        weight = max(scenario.rule("cover").weight, 1000)
+        overrides["cover"] = RuleSetting(mode="soft", weight=weight)
+    problem = RosterProblem(
+        scenario=scenario,
+        week=args.week or scenario.info.default_week,
+        weeks=args.weeks,
+        history=history,
+        pins=pins,
+        previous=previous,
+        overrides=overrides,
+    )
+    live = not args.quiet and sys.stderr.isatty()
+    result = solve_roster(
+        problem,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        progress=terminal_progress if live else None,
+    )
+    write_rota(result, Path(args.out), args.time_limit)
+    print(f"{result.summary()} -> {args.out}")
+    for need in result.unfilled:
+        print(f"  unfilled: {need.label}: {need.missing} missing")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from planner.checker import check_rota, read_pins, read_rota
+    from planner.scenario_io import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.rota is None:
+        raise InputError([InputProblem("planner check", None, "--rota", "nothing to check")])
+    rota = read_rota(Path(args.rota))
+    history = read_rota(Path(args.history)) if args.history else []
+    pins = read_pins(Path(args.pin)) if args.pin else []
+    previous = read_rota(Path(args.previous)) if args.previous else None
+    report = check_rota(
+        scenario, rota, week=args.week, weeks=args.weeks, history=history, pins=pins,
+        previous=previous,
+    )  # fmt: skip
+    for v in report.violations:
+        print(f"violation [{v.rule}] {v.message}")
+    soft = ", ".join(f"{k} {v}" for k, v in sorted(report.penalties.items()))
+    verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
+    print(f"{args.rota}: {verdict}; objective {report.objective} ({soft})")
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; every sub-command sets ``func``."""
     from planner.generate import BAOTUN_GRIDS, BAOTUN_SEED, BAOTUN_SITES, BAOTUN_WORKERS
@@ -98,6 +179,33 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", required=True, help="folder to write")
     gen.add_argument("--force", action="store_true", help="overwrite a non-empty folder")
     gen.set_defaults(func=_cmd_scenario_generate)
+
+    roster = sub.add_parser("roster", help="build the rota for a week (or several) with CP-SAT")
+    roster.add_argument("--scenario", required=True, help="scenario folder")
+    roster.add_argument("--week", type=_monday, help="Monday of the first week (default: "
+                        "the Monday after the scenario's reference date)")  # fmt: skip
+    roster.add_argument("--weeks", type=_positive_int, default=1)
+    roster.add_argument("--history", help="last weeks' rota.csv, for windows across the boundary")
+    roster.add_argument("--pin", help="PINS.csv: date,worker_id,shift_id (empty = day off)")
+    roster.add_argument("--previous", help="a previous rota.csv to change as little as possible")
+    roster.add_argument("--time-limit", type=_positive_float, default=30.0, help="seconds")
+    roster.add_argument("--seed", type=int, default=0)
+    roster.add_argument("--workers", type=_positive_int, default=2, help="solver threads")
+    roster.add_argument("--allow-unfilled", action="store_true",
+                        help="make cover soft and list the needs left open")  # fmt: skip
+    roster.add_argument("--quiet", action="store_true", help="only the one-line summary")
+    roster.add_argument("--out", required=True, help="output folder (written atomically)")
+    roster.set_defaults(func=_cmd_roster)
+
+    check = sub.add_parser("check", help="independently verify a rota against every rule")
+    check.add_argument("--scenario", required=True, help="scenario folder")
+    check.add_argument("--rota", help="rota.csv to verify")
+    check.add_argument("--history", help="rota.csv of the weeks before")
+    check.add_argument("--pin", help="PINS.csv the rota must respect")
+    check.add_argument("--previous", help="previous rota.csv (for the stability score)")
+    check.add_argument("--week", type=_monday, help="first Monday (default: from the rota)")
+    check.add_argument("--weeks", type=_positive_int, help="weeks (default: from the rota)")
+    check.set_defaults(func=_cmd_check)
     return parser
 
 
@@ -110,6 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    except InfeasibleError as exc:
+        print("infeasible: no rota satisfies every hard rule. Conflicting:", file=sys.stderr)
+        for conflict in exc.conflicts:
+            print(f"  - {conflict}", file=sys.stderr)
         return exc.exit_code
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -84,7 +84,7 @@ OPTIONAL_COLUMNS = {"kind", "note", "weight", "shift_id", "crs", "last_visit", "
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Problems:
+class Problems:
     """Collects problems so that one load reports everything wrong, not just the first."""
 
     def __init__(self) -> None:
@@ -112,7 +112,7 @@ class _Problems:
 
 
 def _validate(
-    model: type[M], data: dict[str, Any], problems: _Problems, file: str, row: int | str
+    model: type[M], data: dict[str, Any], problems: Problems, file: str, row: int | str
 ) -> M | None:
     try:
         return model.model_validate(data)
@@ -124,11 +124,11 @@ def _validate(
 # ---------------------------------------------------------------------------- reading
 
 
-def _read_csv(
+def read_csv_rows(
     path: Path,
     required: Sequence[str],
     allowed: Callable[[str], bool],
-    problems: _Problems,
+    problems: Problems,
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of a UTF-8 CSV (Excel's BOM accepted) with their spreadsheet row numbers."""
     name = path.name
@@ -186,7 +186,7 @@ def _parse_opening_hours(text: str) -> list[dict[str, str]]:
     return windows
 
 
-def _load_toml(path: Path, problems: _Problems) -> dict[str, Any]:
+def _load_toml(path: Path, problems: Problems) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -201,7 +201,7 @@ def _toml_list(
     doc: dict[str, Any],
     key: str,
     model: type[M],
-    problems: _Problems,
+    problems: Problems,
     *,
     required: bool = True,
 ) -> list[M]:
@@ -224,7 +224,7 @@ def _toml_list(
 
 
 def _toml_table(
-    doc: dict[str, Any], key: str, model: type[M], problems: _Problems, *, required: bool = False
+    doc: dict[str, Any], key: str, model: type[M], problems: Problems, *, required: bool = False
 ) -> M | None:
     table = doc.get(key)
     if table is None:
@@ -238,7 +238,7 @@ def _toml_table(
 def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     """Load and fully validate a scenario folder, or raise InputError listing every problem."""
     root = Path(folder)
-    problems = _Problems()
+    problems = Problems()
     if not root.is_dir():
         raise InputError([InputProblem(str(root), None, None, "no such scenario folder")])
     if not (root / SCENARIO_FILE).is_file():
@@ -321,7 +321,7 @@ def _load_rows(
     path: Path,
     columns: Sequence[str],
     model: type[M],
-    problems: _Problems,
+    problems: Problems,
     *,
     optional_file: bool = False,
 ) -> list[tuple[int, M]]:
@@ -331,7 +331,7 @@ def _load_rows(
         return []
     required = [c for c in columns if c not in OPTIONAL_COLUMNS]
     out: list[tuple[int, M]] = []
-    for number, row in _read_csv(path, required, lambda c: c in columns, problems):
+    for number, row in read_csv_rows(path, required, lambda c: c in columns, problems):
         item = _validate(model, _non_empty(row, columns), problems, path.name, number)
         if item is not None:
             out.append((number, item))
@@ -339,7 +339,7 @@ def _load_rows(
 
 
 def _load_workers(
-    path: Path, skill_codes: Sequence[str], problems: _Problems
+    path: Path, skill_codes: Sequence[str], problems: Problems
 ) -> list[tuple[int, Worker]]:
     if not path.is_file():
         problems.add(path.name, None, None, "file is missing")
@@ -353,7 +353,7 @@ def _load_workers(
         return col in WORKER_COLUMNS or col in skill_columns
 
     out: list[tuple[int, Worker]] = []
-    for number, row in _read_csv(path, required, allowed, problems):
+    for number, row in read_csv_rows(path, required, allowed, problems):
         data: dict[str, Any] = _non_empty(row, WORKER_COLUMNS)
         grants = []
         bad = False
@@ -378,12 +378,12 @@ def _load_workers(
     return out
 
 
-def _load_sites(path: Path, problems: _Problems) -> list[tuple[int, InspectionSite]]:
+def _load_sites(path: Path, problems: Problems) -> list[tuple[int, InspectionSite]]:
     if not path.is_file():
         return []
     required = [c for c in SITE_COLUMNS if c not in OPTIONAL_COLUMNS]
     out: list[tuple[int, InspectionSite]] = []
-    for number, row in _read_csv(path, required, lambda c: c in SITE_COLUMNS, problems):
+    for number, row in read_csv_rows(path, required, lambda c: c in SITE_COLUMNS, problems):
         data: dict[str, Any] = _non_empty(row, SITE_COLUMNS)
         if "opening_hours" in data:
             try:
@@ -401,7 +401,7 @@ def _load_sites(path: Path, problems: _Problems) -> list[tuple[int, InspectionSi
 
 
 def _duplicates(
-    problems: _Problems, file: str, items: Iterable[tuple[int | str, str]], column: str
+    problems: Problems, file: str, items: Iterable[tuple[int | str, str]], column: str
 ) -> None:
     seen: dict[str, int | str] = {}
     for row, key in items:
@@ -412,7 +412,7 @@ def _duplicates(
 
 
 def _unknown(
-    problems: _Problems,
+    problems: Problems,
     file: str,
     row: int | str,
     column: str,
@@ -435,7 +435,7 @@ def _raw_ids(doc: dict[str, Any], key: str) -> list[str]:
 
 
 def _check_references(
-    problems: _Problems,
+    problems: Problems,
     *,
     raw_ids: dict[str, list[str]],
     skills: list[Skill],
@@ -507,7 +507,7 @@ def _check_references(
                 )
 
 
-def _check_cover_reachable(scenario: Scenario, problems: _Problems) -> None:
+def _check_cover_reachable(scenario: Scenario, problems: Problems) -> None:
     """A cover rule no worker could ever meet is an input error, not a solver surprise."""
     after = scenario.labour.experienced_after_days
     horizon = scenario.info.default_week + dt.timedelta(days=6)

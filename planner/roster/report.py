@@ -1,0 +1,198 @@
+"""Write a solved rota: CSV, grid CSV, JSON, printable HTML and one calendar per worker.
+
+All files are written into a temporary folder next to ``OUT`` and moved into place at
+the end, so a failed run never leaves a partial output. Nothing here depends on wall
+time, so the same result gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from planner.domain import ShiftKind
+from planner.roster.problem import shift_interval
+from planner.roster.solve import RosterResult
+
+ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
+WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+KIND_COLOURS = {
+    ShiftKind.DAY_PATROL: "#dbeafe",
+    ShiftKind.NIGHT_PATROL: "#c7d2fe",
+    ShiftKind.STANDBY: "#fde68a",
+    ShiftKind.DESK: "#d1fae5",
+    ShiftKind.RESERVE: "#fce7f3",
+    ShiftKind.MEETING: "#eeeeee",
+}
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def rota_csv(result: RosterResult) -> str:
+    """One row per assignment, by date then worker id."""
+    sc = result.problem.scenario
+    names = {w.id: w for w in sc.workers}
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(ROTA_COLUMNS)
+    for cell in sorted(result.assignments, key=lambda c: (c.date, c.worker_id)):
+        assert cell.shift_id is not None
+        start, end = shift_interval(sc.shift(cell.shift_id), cell.date)
+        worker = names[cell.worker_id]
+        out.writerow(
+            [cell.date.isoformat(), worker.id, worker.name, worker.grid, cell.shift_id,
+             _stamp(start), _stamp(end)]
+        )  # fmt: skip
+    return buf.getvalue()
+
+
+def rota_grid_csv(result: RosterResult) -> str:
+    """One row per worker, one column per date, cell = shift id or empty."""
+    p = result.problem
+    cells = {(c.worker_id, c.date): c.shift_id for c in result.assignments}
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["worker_id", "worker_name", "grid", *[d.isoformat() for d in p.days]])
+    for w in sorted(p.workers, key=lambda w: (w.grid, w.id)):
+        out.writerow([w.id, w.name, w.grid, *[cells.get((w.id, d)) or "" for d in p.days]])
+    return buf.getvalue()
+
+
+def rota_json(result: RosterResult, time_limit: float) -> str:
+    """Status, objective, bound, gap, solve time, seed, penalties by rule, unfilled needs."""
+    p = result.problem
+    doc = {
+        "scenario": p.scenario.info.name,
+        "week": p.week.isoformat(),
+        "weeks": p.weeks,
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.bound,
+        "gap": round(result.gap, 6),
+        "solve_time_deterministic": round(result.deterministic_seconds, 3),
+        "time_limit": time_limit,
+        "seed": result.seed,
+        "workers": result.workers,
+        "assignments": len(result.assignments),
+        "penalties": result.penalties,
+        "unfilled": [
+            {"rule": u.rule_id, "date": u.date.isoformat(), "need": u.label, "missing": u.missing}
+            for u in result.unfilled
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def rota_html(result: RosterResult) -> str:
+    """A printable weekly sheet per grid, Chinese labels, no external resources."""
+    p = result.problem
+    sc = p.scenario
+    cells = {(c.worker_id, c.date): c.shift_id for c in result.assignments}
+    shifts = {s.id: s for s in sc.shifts}
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<title>{e(sc.info.name_zh or sc.info.name)} 排班表 {p.week}</title>",
+        "<style>body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:1em}"
+        "table{border-collapse:collapse;margin-bottom:1.5em;width:100%}"
+        "th,td{border:1px solid #999;padding:3px 6px;text-align:center;font-size:12px}"
+        "td.name{text-align:left}section{page-break-after:always}"
+        "@media print{section{page-break-after:always}}</style></head><body>",
+    ]
+    legend = " ".join(
+        f"<span style='background:{KIND_COLOURS[s.kind]};padding:0 4px'>{e(s.id)} {e(s.zh)} "
+        f"{s.start:%H:%M}-{s.end:%H:%M}</span>"
+        for s in sc.shifts
+        if s.kind != ShiftKind.MEETING
+    )
+    for grid in sc.grids:
+        members = sorted((w for w in p.workers if w.grid == grid.id), key=lambda w: w.id)
+        parts.append(
+            f"<section><h2>{e(sc.info.name_zh or sc.info.name)} · {e(grid.name)} ({e(grid.id)})"
+            f" 排班表 {p.days[0]} 至 {p.days[-1]}</h2><p>{legend}</p><table><tr>"
+            "<th>工号</th><th>姓名</th><th>岗位</th>"
+        )
+        role_zh = {"inspector": "巡查员", "dispatcher": "调度员", "handler": "处置员"}
+        parts += [f"<th>{d:%m-%d}<br>{WEEKDAY_ZH[d.weekday()]}</th>" for d in p.days]
+        parts.append("</tr>")
+        for w in members:
+            row = [f"<td>{e(w.id)}</td><td class='name'>{e(w.name)}</td>",
+                   f"<td>{role_zh[w.role.value]}</td>"]  # fmt: skip
+            for d in p.days:
+                sid = cells.get((w.id, d))
+                if sid is None:
+                    label = "休" if not p.on_leave(w.id, d) else "假"
+                    row.append(f"<td>{label}</td>")
+                else:
+                    s = shifts[sid]
+                    row.append(f"<td style='background:{KIND_COLOURS[s.kind]}'>{e(s.zh)}</td>")
+            parts.append("<tr>" + "".join(row) + "</tr>")
+        parts.append("</table></section>")
+    parts.append(
+        f"<p>status {e(result.status)} · objective {result.objective} · bound {result.bound}"
+        f" · seed {result.seed}</p></body></html>\n"
+    )
+    return "".join(parts)
+
+
+def worker_ics(result: RosterResult, worker_id: str) -> bytes:
+    """A worker's shifts as an RFC 5545 calendar (times in UTC, stable UIDs)."""
+    p = result.problem
+    sc = p.scenario
+    zone = ZoneInfo(sc.info.timezone)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//planner//roster//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    stamp = dt.datetime.combine(sc.info.reference_date, dt.time(0, 0), tzinfo=dt.UTC)
+    for cell in sorted(result.assignments, key=lambda c: c.date):
+        if cell.worker_id != worker_id or cell.shift_id is None:
+            continue
+        shift = sc.shift(cell.shift_id)
+        start, end = shift_interval(shift, cell.date)
+        event = icalendar.Event()
+        event.add("uid", f"{cell.date:%Y%m%d}-{worker_id}-{shift.id}@planner")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start.replace(tzinfo=zone).astimezone(dt.UTC))
+        event.add("dtend", end.replace(tzinfo=zone).astimezone(dt.UTC))
+        event.add("summary", f"{shift.zh} {shift.en}")
+        event.add("categories", [shift.kind.value])
+        cal.add_component(event)
+    data: bytes = cal.to_ical()
+    return data
+
+
+def write_rota(result: RosterResult, out: Path, time_limit: float) -> None:
+    """Write every output into ``out`` atomically (temporary folder, then rename)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        (staging / "rota.csv").write_text(rota_csv(result), encoding="utf-8")
+        (staging / "rota_grid.csv").write_text(rota_grid_csv(result), encoding="utf-8")
+        (staging / "rota.json").write_text(rota_json(result, time_limit), encoding="utf-8")
+        (staging / "rota.html").write_text(rota_html(result), encoding="utf-8")
+        (staging / "ics").mkdir()
+        for worker in result.problem.workers:
+            (staging / "ics" / f"{worker.id}.ics").write_bytes(worker_ics(result, worker.id))
+        if out.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            out.rename(retired / out.name)
+            staging.rename(out)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

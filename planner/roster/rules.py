@@ -1,0 +1,541 @@
+"""The rule catalogue: one function per rule, each named as in docs/rules.md.
+
+Each function adds its constraints to the CP-SAT model through a :class:`RuleContext`,
+which applies the rule's mode: ``hard`` constraints (guarded by an assumption literal
+when diagnosing infeasibility), ``soft`` penalty terms registered under the rule's name,
+or nothing when ``off``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from planner.domain import ShiftKind, ShiftType, Worker
+from planner.roster.problem import RosterProblem, month_of_week, shift_interval, week_of
+
+Expr = cp_model.LinearExpr | cp_model.IntVar | int
+"""A linear expression over model variables (or a constant)."""
+
+
+@dataclass
+class RuleContext:
+    """The model under construction and the bookkeeping every rule shares."""
+
+    problem: RosterProblem
+    model: cp_model.CpModel
+    x: dict[tuple[int, int, int], cp_model.IntVar]
+    diagnose: bool = False
+    penalties: dict[str, list[tuple[int, Expr]]] = field(default_factory=dict)
+    assumptions: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    shortfalls: list[tuple[str, dt.date, cp_model.IntVar, str]] = field(default_factory=list)
+
+    # -- views -------------------------------------------------------------------------
+    def works(self, w: int, d: int) -> Expr:
+        """1 if worker ``w`` has a shift on day ``d``."""
+        return sum(self.x[w, d, s] for s in range(len(self.problem.shifts)))
+
+    def shift_ids(self, kind: ShiftKind) -> list[int]:
+        """Indices of assignable shifts of one kind."""
+        return [i for i, s in enumerate(self.problem.shifts) if s.kind == kind]
+
+    # -- applying a mode ---------------------------------------------------------------
+    def guard(self, rule: str, label: str) -> list[cp_model.IntVar]:
+        """Enforcement literals of a hard constraint: one assumption per label when diagnosing."""
+        if not self.diagnose:
+            return []
+        key = f"{rule}: {label}"
+        if key not in self.assumptions:
+            self.assumptions[key] = self.model.new_bool_var(key)
+        return [self.assumptions[key]]
+
+    def penalise(self, rule: str, weight: int, expr: Expr) -> None:
+        """Register a soft term under the rule's name."""
+        if weight:
+            self.penalties.setdefault(rule, []).append((weight, expr))
+
+    def bound(
+        self,
+        rule: str,
+        label: str,
+        expr: Expr,
+        lo: int | None,
+        hi: int | None,
+        *,
+        weight: int | None = None,
+        unit: int = 1,
+        track: tuple[dt.date, str] | None = None,
+    ) -> None:
+        """``lo <= expr <= hi`` hard, or soft with a penalty per started ``unit`` beyond."""
+        setting = self.problem.rule(rule)
+        if setting.mode == "off":
+            return
+        if setting.mode == "hard":
+            lits = self.guard(rule, label)
+            if lo is not None:
+                self.model.add(expr >= lo).only_enforce_if(lits)
+            if hi is not None:
+                self.model.add(expr <= hi).only_enforce_if(lits)
+            return
+        w = setting.weight if weight is None else weight
+        big = 10_000
+        for side, limit in (("under", lo), ("over", hi)):
+            if limit is None:
+                continue
+            gap = self.model.new_int_var(0, big, f"{rule}:{label}:{side}")
+            if side == "under":
+                self.model.add(expr + gap >= limit)
+            else:
+                self.model.add(expr - gap <= limit)
+            if unit == 1:
+                units: cp_model.IntVar = gap
+            else:
+                units = self.model.new_int_var(0, big, f"{rule}:{label}:{side}:units")
+                self.model.add(units * unit >= gap)
+            self.penalise(rule, w, units)
+            if track is not None and side == "under":
+                self.shortfalls.append((label, track[0], units, track[1]))
+
+    def forbid_together(self, rule: str, label: str, lits: Sequence[cp_model.IntVar]) -> None:
+        """Not all of ``lits`` at once: hard clause or a penalty when they coincide."""
+        setting = self.problem.rule(rule)
+        if setting.mode == "off":
+            return
+        if setting.mode == "hard":
+            self.model.add_bool_or([lit.Not() for lit in lits]).only_enforce_if(
+                self.guard(rule, label)
+            )
+            return
+        both = self.model.new_bool_var(f"{rule}:{label}")
+        self.model.add_bool_or([*(lit.Not() for lit in lits), both])
+        self.penalise(rule, setting.weight, both)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _counted_shifts(ctx: RuleContext, shift_ids: Sequence[str]) -> list[int]:
+    """Shift indices a cover rule counts: the listed ones, and those including a listed meeting."""
+    meetings = {s.id for s in ctx.problem.scenario.shifts if s.kind == ShiftKind.MEETING} & set(
+        shift_ids
+    )
+    return [
+        i
+        for i, s in enumerate(ctx.problem.shifts)
+        if s.id in shift_ids or (meetings and s.includes_meeting)
+    ]
+
+
+def _history_works(problem: RosterProblem, worker: Worker, day: dt.date) -> int:
+    return 1 if day in problem.history_by_worker.get(worker.id, {}) else 0
+
+
+def _paid(shift: ShiftType) -> int:
+    return shift.paid_minutes
+
+
+def _week_indices(problem: RosterProblem) -> list[list[int]]:
+    return [list(range(7 * k, 7 * k + 7)) for k in range(problem.weeks)]
+
+
+# -------------------------------------------------------------------------------- rules
+
+
+def cover(ctx: RuleContext) -> None:
+    """Head counts per cover rule and day, with skill, role and experienced minimums."""
+    p = ctx.problem
+    sc = p.scenario
+    after = sc.labour.experienced_after_days
+    for rule in sc.cover:
+        grids = set(sc.scope_grids(rule.scope))
+        shifts = _counted_shifts(ctx, rule.shifts)
+        for d, day in enumerate(p.days):
+            if not sc.calendar.matches(day, rule.days):
+                continue
+            eligible = [
+                w
+                for w, worker in enumerate(p.workers)
+                if worker.grid in grids
+                and (rule.role is None or worker.role == rule.role)
+                and (rule.skill is None or worker.has_skill(rule.skill, day))
+            ]
+            count = sum(ctx.x[w, d, s] for w in eligible for s in shifts)
+            skill = f", skill {rule.skill}" if rule.skill else ""
+            label = f"{rule.id} on {day} ({rule.scope}, {'/'.join(rule.shifts)}{skill})"
+            ctx.bound(
+                "cover",
+                label,
+                count,
+                rule.min or None,
+                rule.max,
+                weight=rule.weight,
+                track=(day, rule.id),
+            )
+            if rule.min_experienced:
+                exp = [w for w in eligible if p.workers[w].is_experienced(rule.skill, day, after)]
+                ctx.bound(
+                    "cover",
+                    f"{label} experienced",
+                    sum(ctx.x[w, d, s] for w in exp for s in shifts),
+                    rule.min_experienced,
+                    None,
+                    weight=rule.weight,
+                    track=(day, rule.id),
+                )
+
+
+def one_shift_per_day(ctx: RuleContext) -> None:
+    """Structural: at most one shift per worker per day."""
+    for w in range(len(ctx.problem.workers)):
+        for d in range(len(ctx.problem.days)):
+            ctx.model.add_at_most_one(ctx.x[w, d, s] for s in range(len(ctx.problem.shifts)))
+
+
+def leave(ctx: RuleContext) -> None:
+    """No shift on a day of leave."""
+    p = ctx.problem
+    for w, worker in enumerate(p.workers):
+        for d, day in enumerate(p.days):
+            if p.on_leave(worker.id, day):
+                ctx.bound("leave", f"{worker.id} on {day}", ctx.works(w, d), None, 0)
+
+
+def min_rest(ctx: RuleContext) -> None:
+    """Minimum rest between consecutive shifts, across the boundary with history."""
+    p = ctx.problem
+    rest = dt.timedelta(hours=p.scenario.labour.min_rest_hours)
+    shifts = p.shifts
+    n_days = len(p.days)
+    for w, worker in enumerate(p.workers):
+        for d1 in range(n_days):
+            for s1, a in enumerate(shifts):
+                _, end = shift_interval(a, p.days[d1])
+                for d2 in range(d1 + 1, min(d1 + 3, n_days)):
+                    for s2, b in enumerate(shifts):
+                        start, _ = shift_interval(b, p.days[d2])
+                        if start - end < rest:
+                            ctx.forbid_together(
+                                "min_rest",
+                                f"{worker.id} {p.days[d1]} {a.id} then {p.days[d2]} {b.id}",
+                                [ctx.x[w, d1, s1], ctx.x[w, d2, s2]],
+                            )
+        for day, sid in p.history_by_worker.get(worker.id, {}).items():
+            _, end = shift_interval(p.scenario.shift(sid), day)
+            for d2 in range(min(3, n_days)):
+                for s2, b in enumerate(shifts):
+                    start, _ = shift_interval(b, p.days[d2])
+                    if start - end < rest:
+                        ctx.forbid_together(
+                            "min_rest",
+                            f"{worker.id} {day} {sid} (history) then {p.days[d2]} {b.id}",
+                            [ctx.x[w, d2, s2]],
+                        )
+
+
+def max_consecutive_days(ctx: RuleContext) -> None:
+    """No run of working days longer than the maximum; history days count."""
+    p = ctx.problem
+    limit = p.scenario.labour.max_consecutive_days
+    span = limit + 1
+    for w, worker in enumerate(p.workers):
+        for first in range(-limit, len(p.days) - limit):
+            days = range(first, first + span)
+            expr: Expr = 0
+            for d in days:
+                if d < 0:
+                    expr += _history_works(p, worker, p.week + dt.timedelta(days=d))
+                else:
+                    expr += ctx.works(w, d)
+            if all(d < 0 for d in days):
+                continue
+            start = p.week + dt.timedelta(days=first)
+            ctx.bound("max_consecutive_days", f"{worker.id} from {start}", expr, None, limit)
+
+
+def weekly_rest_days(ctx: RuleContext) -> None:
+    """At least the minimum number of days off in each rota week."""
+    p = ctx.problem
+    need = p.scenario.labour.min_rest_days_per_week
+    for w, worker in enumerate(p.workers):
+        for k, days in enumerate(_week_indices(p)):
+            worked = sum(ctx.works(w, d) for d in days)
+            ctx.bound("weekly_rest_days", f"{worker.id} week {k + 1}", worked, None, 7 - need)
+
+
+def _paid_in(ctx: RuleContext, w: int, days: Sequence[int]) -> Expr:
+    shifts = ctx.problem.shifts
+    return sum(_paid(s) * ctx.x[w, d, i] for d in days for i, s in enumerate(shifts))
+
+
+def _weekly_bounds(problem: RosterProblem, worker: Worker, days: Sequence[int]) -> tuple[int, int]:
+    lab = problem.scenario.labour
+    contract = round(worker.weekly_hours * 60)
+    leave_workdays = sum(
+        1
+        for d in days
+        if problem.on_leave(worker.id, problem.days[d])
+        and problem.scenario.calendar.is_workday(problem.days[d])
+    )
+    low = contract - round(lab.max_undertime_hours_week * 60) - leave_workdays * contract // 5
+    high = contract + round(lab.max_overtime_hours_week * 60)
+    return max(0, low), high
+
+
+def weekly_hours(ctx: RuleContext) -> None:
+    """Weekly paid minutes between contract − undertime allowance and contract + overtime cap."""
+    p = ctx.problem
+    for w, worker in enumerate(p.workers):
+        for k, days in enumerate(_week_indices(p)):
+            low, high = _weekly_bounds(p, worker, days)
+            ctx.bound(
+                "weekly_hours",
+                f"{worker.id} week {k + 1}",
+                _paid_in(ctx, w, days),
+                low or None,
+                high,
+                unit=60,
+            )
+
+
+def _history_overtime(problem: RosterProblem, worker: Worker) -> dict[tuple[int, int], int]:
+    """Overtime minutes per month from history weeks (Monday-based, month of the Thursday)."""
+    contract = round(worker.weekly_hours * 60)
+    paid: dict[dt.date, int] = {}
+    for day, sid in problem.history_by_worker.get(worker.id, {}).items():
+        monday = week_of(day)
+        paid[monday] = paid.get(monday, 0) + problem.scenario.shift(sid).paid_minutes
+    out: dict[tuple[int, int], int] = {}
+    for monday, minutes in paid.items():
+        month = month_of_week(monday)
+        out[month] = out.get(month, 0) + max(0, minutes - contract)
+    return out
+
+
+def monthly_overtime(ctx: RuleContext) -> None:
+    """Overtime of the weeks of a month within the monthly cap, counting history weeks."""
+    p = ctx.problem
+    cap = round(p.scenario.labour.max_overtime_hours_month * 60)
+    for w, worker in enumerate(p.workers):
+        contract = round(worker.weekly_hours * 60)
+        history = _history_overtime(p, worker)
+        by_month: dict[tuple[int, int], list[cp_model.IntVar]] = {}
+        for k, days in enumerate(_week_indices(p)):
+            over = ctx.model.new_int_var(0, 7 * 24 * 60, f"ot:{worker.id}:{k}")
+            ctx.model.add_max_equality(over, [0, _paid_in(ctx, w, days) - contract])
+            by_month.setdefault(month_of_week(p.days[days[0]]), []).append(over)
+        for (year, month), overs in by_month.items():
+            ctx.bound(
+                "monthly_overtime",
+                f"{worker.id} {year}-{month:02d}",
+                sum(overs) + history.get((year, month), 0),
+                None,
+                cap,
+                unit=60,
+            )
+
+
+def max_nights(ctx: RuleContext) -> None:
+    """At most the maximum number of night patrols in each rota week."""
+    p = ctx.problem
+    limit = p.scenario.labour.max_nights_per_week
+    nights = ctx.shift_ids(ShiftKind.NIGHT_PATROL)
+    for w, worker in enumerate(p.workers):
+        for k, days in enumerate(_week_indices(p)):
+            count = sum(ctx.x[w, d, s] for d in days for s in nights)
+            ctx.bound("max_nights", f"{worker.id} week {k + 1}", count, None, limit)
+
+
+def night_eligibility(ctx: RuleContext) -> None:
+    """Night patrols only for night-eligible workers."""
+    p = ctx.problem
+    nights = ctx.shift_ids(ShiftKind.NIGHT_PATROL)
+    for w, worker in enumerate(p.workers):
+        if worker.night_eligible:
+            continue
+        count = sum(ctx.x[w, d, s] for d in range(len(p.days)) for s in nights)
+        ctx.bound("night_eligibility", f"{worker.id}", count, None, 0)
+
+
+def pairing_old_new(ctx: RuleContext) -> None:
+    """Each newcomer on night patrol goes out with an old hand of the same base grid."""
+    p = ctx.problem
+    after = p.scenario.labour.experienced_after_days
+    setting = p.rule("pairing_old_new")
+    if setting.mode == "off":
+        return
+    nights = ctx.shift_ids(ShiftKind.NIGHT_PATROL)
+    for base in sorted(set(p.base_of.values())):
+        members = [w for w, wk in enumerate(p.workers) if p.base_of[wk.grid] == base]
+        for d, day in enumerate(p.days):
+            old = [w for w in members if p.workers[w].is_experienced(None, day, after)]
+            new = [w for w in members if w not in old]
+            old_count = sum(ctx.x[w, d, s] for w in old for s in nights)
+            label = f"{base} on {day}"
+            if setting.mode == "hard":
+                lits = ctx.guard("pairing_old_new", label)
+                for w in new:
+                    for s in nights:
+                        ctx.model.add(ctx.x[w, d, s] <= old_count).only_enforce_if(lits)
+            else:
+                unpaired = ctx.model.new_bool_var(f"unpaired:{label}")
+                for w in new:
+                    for s in nights:
+                        ctx.model.add(ctx.x[w, d, s] <= old_count + unpaired)
+                ctx.penalise("pairing_old_new", setting.weight, unpaired)
+
+
+def _spread(ctx: RuleContext, name: str, counts: Sequence[Expr], upper: int) -> Expr:
+    """max − min of ``counts`` as exact variables (so the breakdown is exact too)."""
+    hi = ctx.model.new_int_var(0, upper, f"{name}:max")
+    lo = ctx.model.new_int_var(0, upper, f"{name}:min")
+    ctx.model.add_max_equality(hi, counts)
+    ctx.model.add_min_equality(lo, counts)
+    return hi - lo
+
+
+def desk_rotation(ctx: RuleContext) -> None:
+    """Desk duty spread evenly: max − min of desk shifts over the present workers."""
+    p = ctx.problem
+    setting = p.rule("desk_rotation")
+    desks = ctx.shift_ids(ShiftKind.DESK)
+    if setting.mode == "off" or not desks:
+        return
+    present = [w for w, wk in enumerate(p.workers) if not p.on_leave_all_horizon(wk.id)]
+    if len(present) < 2:
+        return
+    counts = [sum(ctx.x[w, d, s] for d in range(len(p.days)) for s in desks) for w in present]
+    ctx.penalise("desk_rotation", setting.weight, _spread(ctx, "desk", counts, len(p.days)))
+
+
+FAIRNESS_CATEGORIES = ("nights", "restdays", "standby", "desk")
+
+
+def _ledger_shift_matches(ctx: RuleContext, category: str, shift: ShiftType, day: dt.date) -> bool:
+    cal = ctx.problem.scenario.calendar
+    match category:
+        case "nights":
+            return shift.kind == ShiftKind.NIGHT_PATROL
+        case "restdays":
+            return not cal.is_workday(day)
+        case "standby":
+            return shift.kind == ShiftKind.STANDBY
+        case _:
+            return shift.kind == ShiftKind.DESK
+
+
+def fairness(ctx: RuleContext) -> None:
+    """Nights, rest-day shifts, standby and desk duty shared fairly over a running ledger."""
+    p = ctx.problem
+    setting = p.rule("fairness")
+    if setting.mode == "off":
+        return
+    present = [w for w, wk in enumerate(p.workers) if not p.on_leave_all_horizon(wk.id)]
+    for category in FAIRNESS_CATEGORIES:
+        pool = [w for w in present if category != "nights" or p.workers[w].night_eligible]
+        if len(pool) < 2:
+            continue
+        counts: list[Expr] = []
+        top = len(p.days)
+        for w in pool:
+            worker = p.workers[w]
+            past = sum(
+                1
+                for day, sid in p.history_by_worker.get(worker.id, {}).items()
+                if _ledger_shift_matches(ctx, category, p.scenario.shift(sid), day)
+            )
+            top = max(top, past + len(p.days))
+            counts.append(
+                past
+                + sum(
+                    ctx.x[w, d, s]
+                    for d, day in enumerate(p.days)
+                    for s, shift in enumerate(p.shifts)
+                    if _ledger_shift_matches(ctx, category, shift, day)
+                )
+            )
+        ctx.penalise("fairness", setting.weight, _spread(ctx, f"fair:{category}", counts, top))
+
+
+def requests(ctx: RuleContext) -> None:
+    """Workers' requests: a day off, a shift, or not a shift."""
+    p = ctx.problem
+    setting = p.rule("requests")
+    index = {wk.id: w for w, wk in enumerate(p.workers)}
+    shift_index = {s.id: i for i, s in enumerate(p.shifts)}
+    for rq in p.scenario.requests:
+        if rq.date not in p.days or rq.worker_id not in index or setting.mode == "off":
+            continue
+        w, d = index[rq.worker_id], p.days.index(rq.date)
+        label = f"{rq.worker_id} {rq.kind} {rq.shift_id or ''} on {rq.date}".replace("  ", " ")
+        if rq.kind == "day_off":
+            expr: Expr = ctx.works(w, d)
+        elif rq.shift_id in shift_index:
+            lit = ctx.x[w, d, shift_index[rq.shift_id]]
+            expr = (1 - lit) if rq.kind == "shift_on" else lit
+        else:
+            continue
+        if setting.mode == "hard":
+            ctx.model.add(expr == 0).only_enforce_if(ctx.guard("requests", label))
+        else:
+            ctx.penalise("requests", setting.weight * rq.weight, expr)
+
+
+def _cell_expr(ctx: RuleContext, w: int, d: int, shift_id: str | None) -> Expr:
+    """1 when the worker's cell differs from ``shift_id`` (None = day off)."""
+    if shift_id is None:
+        return ctx.works(w, d)
+    index = [i for i, s in enumerate(ctx.problem.shifts) if s.id == shift_id]
+    return 1 - ctx.x[w, d, index[0]] if index else 1
+
+
+def pins(ctx: RuleContext) -> None:
+    """Assignments pinned by the dispatcher hold (or cost their weight when soft)."""
+    p = ctx.problem
+    index = {wk.id: w for w, wk in enumerate(p.workers)}
+    for cell in p.pins:
+        if cell.date not in p.days or cell.worker_id not in index:
+            continue
+        w, d = index[cell.worker_id], p.days.index(cell.date)
+        label = f"{cell.worker_id} {cell.shift_id or 'off'} on {cell.date}"
+        ctx.bound("pins", label, _cell_expr(ctx, w, d, cell.shift_id), None, 0)
+
+
+def stability(ctx: RuleContext) -> None:
+    """Fewest changed cells against a previous rota (for repairs)."""
+    p = ctx.problem
+    setting = p.rule("stability")
+    if setting.mode == "off" or not p.previous:
+        return
+    before = {(c.worker_id, c.date): c.shift_id for c in p.previous}
+    for w, worker in enumerate(p.workers):
+        for d, day in enumerate(p.days):
+            expr = _cell_expr(ctx, w, d, before.get((worker.id, day)))
+            if setting.mode == "hard":
+                label = f"{worker.id} on {day}"
+                ctx.model.add(expr == 0).only_enforce_if(ctx.guard("stability", label))
+            else:
+                ctx.penalise("stability", setting.weight, expr)
+
+
+CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
+    "cover": cover,
+    "one_shift_per_day": one_shift_per_day,
+    "leave": leave,
+    "min_rest": min_rest,
+    "max_consecutive_days": max_consecutive_days,
+    "weekly_rest_days": weekly_rest_days,
+    "weekly_hours": weekly_hours,
+    "monthly_overtime": monthly_overtime,
+    "max_nights": max_nights,
+    "night_eligibility": night_eligibility,
+    "desk_rotation": desk_rotation,
+    "pairing_old_new": pairing_old_new,
+    "fairness": fairness,
+    "requests": requests,
+    "pins": pins,
+    "stability": stability,
+}
+"""Every rule by its stable name; the keys equal ``planner.domain.RULE_NAMES``."""

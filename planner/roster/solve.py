@@ -1,0 +1,204 @@
+"""Build the CP-SAT model from the rule catalogue, solve it, and explain the outcome.
+
+``solve_roster`` returns a :class:`RosterResult` that knows its status, cost, bound and
+penalty breakdown by rule name; it raises :class:`~planner._errors.InfeasibleError` with
+the conflicting rules (found with assumption literals) or
+:class:`~planner._errors.NoSolutionError` when time ran out first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from planner._errors import InfeasibleError, NoSolutionError
+from planner.domain import RULE_NAMES
+from planner.roster.problem import Cell, RosterProblem
+from planner.roster.rules import CATALOGUE, RuleContext
+
+assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
+
+
+@dataclass(frozen=True)
+class Unfilled:
+    """A cover need left open (only with soft cover, e.g. ``--allow-unfilled``)."""
+
+    rule_id: str
+    date: dt.date
+    label: str
+    missing: int
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    """A solved rota with its provenance and score breakdown."""
+
+    problem: RosterProblem
+    status: str
+    assignments: tuple[Cell, ...]
+    objective: int
+    bound: int
+    wall_seconds: float
+    deterministic_seconds: float
+    seed: int
+    workers: int
+    penalties: dict[str, int]
+    unfilled: tuple[Unfilled, ...]
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and bound (0 when proven optimal)."""
+        if self.objective == self.bound:
+            return 0.0
+        return abs(self.objective - self.bound) / max(1, abs(self.objective))
+
+    def summary(self) -> str:
+        """The one-line summary the CLI prints."""
+        return (
+            f"{self.status}: {len(self.assignments)} assignments, objective {self.objective}, "
+            f"bound {self.bound}, gap {self.gap:.2%}, {self.wall_seconds:.1f} s"
+            + (f", {len(self.unfilled)} unfilled cover needs" if self.unfilled else "")
+        )
+
+
+Progress = Callable[[int, int, float], None]
+
+
+def terminal_progress(objective: int, bound: int, elapsed: float) -> None:
+    """A live progress line on stderr (overwritten in place)."""
+    sys.stderr.write(f"\r  objective {objective:>8}  bound {bound:>8}  {elapsed:6.1f} s ")
+    sys.stderr.flush()
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self._progress = progress
+        self._start = time.monotonic()
+
+    def on_solution_callback(self) -> None:
+        self._progress(
+            round(self.objective_value),
+            round(self.best_objective_bound),
+            time.monotonic() - self._start,
+        )
+
+
+def build_model(problem: RosterProblem, *, diagnose: bool = False) -> RuleContext:
+    """One boolean per (worker, day, assignable shift), then every rule of the catalogue."""
+    model = cp_model.CpModel()
+    x = {
+        (w, d, s): model.new_bool_var(f"x[{worker.id},{day},{shift.id}]")
+        for w, worker in enumerate(problem.workers)
+        for d, day in enumerate(problem.days)
+        for s, shift in enumerate(problem.shifts)
+    }
+    ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose)
+    for add_rule in CATALOGUE.values():
+        add_rule(ctx)
+    terms = [weight * expr for terms in ctx.penalties.values() for weight, expr in terms]
+    model.minimize(sum(terms))
+    return ctx
+
+
+def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.num_workers = int(workers)
+    return solver
+
+
+def solve_roster(
+    problem: RosterProblem,
+    *,
+    time_limit: float = 30.0,
+    seed: int = 0,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> RosterResult:
+    """Solve the roster problem; raise InfeasibleError or NoSolutionError when no rota."""
+    started = time.monotonic()
+    ctx = build_model(problem)
+    solver = _solver(time_limit, seed, workers)
+    callback = _Callback(progress) if progress else None
+    status = solver.solve(ctx.model, callback)
+    wall = time.monotonic() - started
+    if progress:
+        sys.stderr.write("\n")
+    if status == cp_model.INFEASIBLE:
+        conflicts = diagnose(problem, time_limit=max(5.0, time_limit / 2), seed=seed)
+        raise InfeasibleError(
+            "no rota satisfies every hard rule; conflicting: " + "; ".join(conflicts),
+            conflicts,
+        )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise NoSolutionError(f"no rota found within the time limit of {time_limit:g} s")
+    assignments = tuple(
+        Cell(day, worker.id, problem.shifts[s].id)
+        for d, day in enumerate(problem.days)
+        for w, worker in enumerate(problem.workers)
+        for s in range(len(problem.shifts))
+        if solver.boolean_value(ctx.x[w, d, s])
+    )
+    penalties = {
+        name: sum(weight * int(solver.value(expr)) for weight, expr in ctx.penalties.get(name, []))
+        for name in RULE_NAMES
+        if problem.rule(name).mode == "soft"
+    }
+    unfilled = tuple(
+        Unfilled(rule_id, day, label, int(solver.value(units)))
+        for label, day, units, rule_id in ctx.shortfalls
+        if solver.value(units) > 0
+    )
+    objective = round(solver.objective_value)
+    bound = round(solver.best_objective_bound)
+    return RosterResult(
+        problem=problem,
+        status="optimal" if status == cp_model.OPTIMAL else "feasible",
+        assignments=assignments,
+        objective=objective,
+        bound=objective if status == cp_model.OPTIMAL else bound,
+        wall_seconds=wall,
+        deterministic_seconds=solver.response_proto.deterministic_time,
+        seed=seed,
+        workers=workers,
+        penalties=penalties,
+        unfilled=unfilled,
+    )
+
+
+def diagnose(problem: RosterProblem, *, time_limit: float = 10.0, seed: int = 0) -> list[str]:
+    """A small set of hard-rule instances (by rule, grid, day, skill) that cannot all hold.
+
+    Every hard constraint group is guarded by an assumption literal; CP-SAT returns a
+    sufficient subset, which is then shrunk by deletion while it stays infeasible.
+    """
+    ctx = build_model(problem, diagnose=True)
+    model = ctx.model
+    model.clear_objective()  # type: ignore[no-untyped-call]
+    names = {lit.index: key for key, lit in ctx.assumptions.items()}
+    model.add_assumptions(list(ctx.assumptions.values()))
+    solver = _solver(time_limit, seed, 1)
+    if solver.solve(model) != cp_model.INFEASIBLE:
+        return ["(the conflict could not be isolated within the time limit)"]
+    core = [ctx.assumptions[names[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
+    if len(core) <= 40:
+        i = 0
+        while i < len(core):
+            trial = core[:i] + core[i + 1 :]
+            model.clear_assumptions()
+            model.add_assumptions(trial)
+            quick = _solver(min(2.0, time_limit), seed, 1)
+            if quick.solve(model) == cp_model.INFEASIBLE:
+                core = trial
+            else:
+                i += 1
+    if not core:
+        return ["structural: one shift per day"]
+    return sorted(names[lit.index] for lit in core)
