@@ -228,6 +228,15 @@ class RuleSetting(Frozen):
     weight: int = Field(default=1, ge=0)
 
 
+DEFAULT_RULE_SETTINGS: dict[str, RuleSetting] = {
+    "desk_rotation": RuleSetting(mode="soft", weight=1),
+    "fairness": RuleSetting(mode="soft", weight=1),
+    "requests": RuleSetting(mode="soft", weight=1),
+    "stability": RuleSetting(mode="soft", weight=1),
+}
+"""Rules that are preferences are soft unless the scenario says otherwise; all others hard."""
+
+
 class DatedName(Frozen):
     """A date with a name: a public holiday or an adjusted working day (调休)."""
 
@@ -405,8 +414,8 @@ class Scenario(Frozen):
     sites: tuple[InspectionSite, ...] = ()
 
     def rule(self, name: str) -> RuleSetting:
-        """The setting of a rule by its stable name (hard with weight 1 unless set)."""
-        return self.rules.get(name, RuleSetting())
+        """The setting of a rule by its stable name (its default unless set)."""
+        return self.rules.get(name) or DEFAULT_RULE_SETTINGS.get(name, RuleSetting())
 
     def grid(self, grid_id: str) -> Grid:
         """The grid with this id."""

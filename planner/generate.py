@@ -368,6 +368,8 @@ def _cover_rules(plans: list[_GridPlan]) -> list[CoverRule]:
     rules += [
         CoverRule(id="lead-restday", scope="*", shifts=("MM",), days=("restday",), min=2 * scale,
                   role=Role.HANDLER),
+        CoverRule(id="dispatchers-by-day", scope="*", shifts=("N", "S"), max=0,
+                  role=Role.DISPATCHER),
         CoverRule(id="standby", scope="*", shifts=("S",), min=2 * scale, max=3 * scale),
         CoverRule(id="desk", scope="*", shifts=("K",), min=2 * scale, max=2 * scale),
         CoverRule(id="reserve", scope="*", shifts=("R",), days=("workday",), min=2 * scale),

@@ -393,6 +393,11 @@ def _spread(ctx: RuleContext, name: str, counts: Sequence[Expr], upper: int) -> 
     lo = ctx.model.new_int_var(0, upper, f"{name}:min")
     ctx.model.add_max_equality(hi, counts)
     ctx.model.add_min_equality(lo, counts)
+    # redundant: the largest is at least the mean and the smallest at most the mean; this
+    # gives the LP the integer-rounding bound (spread >= 1 unless the total divides evenly)
+    total = sum(counts)
+    ctx.model.add(len(counts) * hi >= total)
+    ctx.model.add(len(counts) * lo <= total)
     return hi - lo
 
 

@@ -1,0 +1,917 @@
+"""The independent rota checker: every rule of ``docs/rules.md`` evaluated on a finished rota.
+
+The solver (``planner/roster/``) and this module both implement the rule catalogue and
+neither imports the other, so a rota the solver produced can be verified by a second,
+separately written reading of the specification. Each rule is one small function named
+after the rule (``_cover``, ``_min_rest`` ...) that returns its breaches as
+:class:`Violation` objects carrying units; :func:`check_rota` then sorts them by the
+rule's mode: hard breaches become violations, soft ones contribute weight x units to the
+penalties, ``off`` rules are not evaluated.
+
+Besides the rules, :func:`check_rota` verifies that the rota itself is consistent with
+the scenario (known workers and shifts, names, grids, clock times, dates inside the
+horizon); those findings are violations under the name :data:`FORMAT_RULE`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import pairwise
+from pathlib import Path
+
+from planner._errors import InputError, InputProblem
+from planner.domain import (
+    RULE_NAMES,
+    CoverRule,
+    Leave,
+    Scenario,
+    ShiftKind,
+    ShiftType,
+    Worker,
+)
+from planner.scenario_io import Problems, read_csv_rows
+
+ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
+"""Columns of ``rota.csv``; history files need only the required ones."""
+ROTA_REQUIRED = ("date", "worker_id", "shift_id")
+PIN_COLUMNS = ("date", "worker_id", "shift_id")
+FORMAT_RULE = "rota_format"
+"""Name under which inconsistencies between a rota and its scenario are reported."""
+ALWAYS_HARD = frozenset({"one_shift_per_day"})
+
+DATE_FORMAT = "%Y-%m-%d"
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M"
+_DAY = dt.timedelta(days=1)
+
+Pin = tuple[dt.date, str, str | None]
+"""(date, worker id, shift id or None for a pinned day off)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One cell of a rota: a worker on a shift on a date (the date the shift starts).
+
+    The optional fields hold what ``rota.csv`` says besides the cell itself; they take
+    no part in equality and are only used to verify the file against the scenario.
+    """
+
+    date: dt.date
+    worker_id: str
+    shift_id: str
+    worker_name: str | None = field(default=None, compare=False)
+    grid: str | None = field(default=None, compare=False)
+    start: dt.datetime | None = field(default=None, compare=False)
+    end: dt.datetime | None = field(default=None, compare=False)
+    row: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One breach of a rule, with the units it counts when the rule is soft."""
+
+    rule: str
+    message: str
+    worker_id: str | None = None
+    date: dt.date | None = None
+    units: int = 1
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :func:`check_rota` found.
+
+    ``violations`` are breaches of hard rules (and rota format problems);
+    ``penalties`` maps each soft rule to weight x units (0 when kept);
+    ``soft_breaches`` are the breaches behind those penalties, for explanation.
+    """
+
+    violations: tuple[Violation, ...]
+    penalties: dict[str, int]
+    soft_breaches: tuple[Violation, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """No hard rule is broken and the rota is consistent with the scenario."""
+        return not self.violations
+
+    @property
+    def objective(self) -> int:
+        """The sum over soft rules of weight x units."""
+        return sum(self.penalties.values())
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _parse_cell(
+    problems: Problems,
+    file: str,
+    row: int,
+    column: str,
+    text: str,
+    fmt: str,
+    what: str,
+) -> dt.datetime | None:
+    if not text:
+        problems.add(file, row, column, f"{what} is required")
+        return None
+    try:
+        return dt.datetime.strptime(text, fmt)
+    except ValueError:
+        shape = fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+        shape = shape.replace("%H", "HH").replace("%M", "MM")
+        problems.add(file, row, column, f"expected {what} {shape}, got {text!r}")
+        return None
+
+
+def _read_table(
+    path: Path, columns: Sequence[str], required: Sequence[str]
+) -> tuple[Problems, list[tuple[int, dict[str, str]]]]:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError([InputProblem(str(path), None, None, "file is missing")])
+    problems = Problems()
+    rows = read_csv_rows(path, required, lambda c: c in columns, problems)
+    if any(p.row in (None, 1) for p in problems.items):
+        problems.raise_if_any()  # header problems make every row meaningless
+    return problems, rows
+
+
+def read_rota(path: Path) -> list[Assignment]:
+    """Read a ``rota.csv`` (or a history file with just ``date,worker_id,shift_id``).
+
+    Every malformed cell is reported at once in an :class:`InputError` naming the file,
+    the row (the header is row 1) and the column. Whether the rows agree with a scenario
+    is :func:`check_rota`'s business, not this function's.
+    """
+    file = Path(path).name
+    problems, rows = _read_table(Path(path), ROTA_COLUMNS, ROTA_REQUIRED)
+    out: list[Assignment] = []
+    for number, row in rows:
+        day = _parse_cell(problems, file, number, "date", row["date"], DATE_FORMAT, "a date")
+        worker_id = row["worker_id"]
+        shift_id = row["shift_id"]
+        if not worker_id:
+            problems.add(file, number, "worker_id", "worker_id is required")
+        if not shift_id:
+            problems.add(file, number, "shift_id", "shift_id is required (days off have no row)")
+        times: dict[str, dt.datetime | None] = {}
+        for column in ("start", "end"):
+            text = row.get(column, "")
+            times[column] = (
+                _parse_cell(problems, file, number, column, text, TIMESTAMP_FORMAT, "a time")
+                if text
+                else None
+            )
+        if day is None or not worker_id or not shift_id:
+            continue
+        out.append(
+            Assignment(
+                date=day.date(),
+                worker_id=worker_id,
+                shift_id=shift_id,
+                worker_name=row.get("worker_name") or None,
+                grid=row.get("grid") or None,
+                start=times["start"],
+                end=times["end"],
+                row=number,
+            )
+        )
+    problems.raise_if_any()
+    return out
+
+
+def read_pins(path: Path) -> list[Pin]:
+    """Read a pins file ``date,worker_id,shift_id``; an empty shift_id pins a day off."""
+    file = Path(path).name
+    problems, rows = _read_table(Path(path), PIN_COLUMNS, PIN_COLUMNS)
+    out: list[Pin] = []
+    for number, row in rows:
+        day = _parse_cell(problems, file, number, "date", row["date"], DATE_FORMAT, "a date")
+        worker_id = row["worker_id"]
+        if not worker_id:
+            problems.add(file, number, "worker_id", "worker_id is required")
+        if day is not None and worker_id:
+            out.append((day.date(), worker_id, row["shift_id"] or None))
+    problems.raise_if_any()
+    return out
+
+
+# ---------------------------------------------------------------------------- context
+
+
+def _exact(value: float) -> Fraction:
+    """A float from a scenario file as the decimal the user wrote (38.4 is 38.4)."""
+    return Fraction(repr(value))
+
+
+def _hours(minutes: Fraction | int) -> str:
+    """``390`` -> ``6 h 30 min``; non-whole minutes are rounded for display."""
+    whole = round(minutes)
+    sign = "-" if whole < 0 else ""
+    h, m = divmod(abs(whole), 60)
+    return f"{sign}{h} h" + (f" {m} min" if m else "")
+
+
+def _started_hours(minutes: Fraction | int) -> int:
+    """Units of a bound overrun: each started hour."""
+    return math.ceil(Fraction(minutes) / 60)
+
+
+class _Ctx:
+    """The scenario, the horizon and the rota in the shapes the rules look things up by."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        week: dt.date,
+        weeks: int,
+        rota: Sequence[Assignment],
+        history: Sequence[Assignment],
+        pins: Sequence[Pin],
+        previous: Sequence[Assignment] | None,
+    ) -> None:
+        self.scenario = scenario
+        self.labour = scenario.labour
+        self.after = scenario.labour.experienced_after_days
+        self.first = week
+        self.days = tuple(week + i * _DAY for i in range(7 * weeks))
+        self.last = self.days[-1]
+        self.mondays = self.days[::7]
+        self.shifts: dict[str, ShiftType] = {s.id: s for s in scenario.shifts}
+        self.workers: dict[str, Worker] = {w.id: w for w in scenario.workers}
+        self.bases = {g.id: g.base for g in scenario.grids}
+        key = _assignment_key
+        self.rota = sorted(rota, key=key)
+        self.history = sorted(history, key=key)
+        self.pins = pins
+        self.previous = previous
+        self.cells: dict[tuple[str, dt.date], list[Assignment]] = defaultdict(list)
+        self.rota_of: dict[str, list[Assignment]] = defaultdict(list)
+        self.all_of: dict[str, list[Assignment]] = defaultdict(list)
+        for a in self.rota:
+            self.cells[(a.worker_id, a.date)].append(a)
+            self.rota_of[a.worker_id].append(a)
+        for a in [*self.history, *self.rota]:
+            self.all_of[a.worker_id].append(a)
+        self.leave_of: dict[str, list[Leave]] = defaultdict(list)
+        for lv in scenario.leave:
+            self.leave_of[lv.worker_id].append(lv)
+
+    def in_horizon(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last
+
+    def shift(self, a: Assignment) -> ShiftType:
+        return self.shifts[a.shift_id]
+
+    def kind(self, a: Assignment) -> ShiftKind:
+        return self.shifts[a.shift_id].kind
+
+    def interval(self, a: Assignment) -> tuple[dt.datetime, dt.datetime]:
+        return _interval(self.shift(a), a.date)
+
+    def label(self, worker_id: str) -> str:
+        worker = self.workers.get(worker_id)
+        return f"{worker_id} ({worker.name})" if worker else worker_id
+
+    def shift_ids(self, worker_id: str, day: dt.date) -> list[str]:
+        return sorted(a.shift_id for a in self.cells.get((worker_id, day), ()))
+
+    def leave_on(self, worker_id: str, day: dt.date) -> Leave | None:
+        return next((lv for lv in self.leave_of.get(worker_id, ()) if lv.covers(day)), None)
+
+    def away_whole_horizon(self, worker_id: str) -> bool:
+        return all(self.leave_on(worker_id, d) is not None for d in self.days)
+
+    def week_of(self, monday: dt.date) -> tuple[dt.date, dt.date]:
+        return monday, monday + 6 * _DAY
+
+
+def _assignment_key(a: Assignment) -> tuple[dt.date, str, str]:
+    return (a.date, a.worker_id, a.shift_id)
+
+
+def _interval(shift: ShiftType, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of ``shift`` on ``day``; overnight shifts end on the next date."""
+    start = dt.datetime.combine(day, shift.start)
+    end_day = day + _DAY if shift.crosses_midnight else day
+    return start, dt.datetime.combine(end_day, shift.end)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - day.weekday() * _DAY
+
+
+def _join(ids: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+# ----------------------------------------------------------------------- rota format
+
+
+def _rota_format(
+    scenario: Scenario,
+    rota: Sequence[Assignment],
+    history: Sequence[Assignment],
+    days: tuple[dt.date, dt.date],
+) -> tuple[list[Violation], list[Assignment], list[Assignment]]:
+    """Check the rota against the scenario; return the problems and the usable rows.
+
+    Rows naming an unknown worker or shift, or dated outside the horizon, are reported
+    and left out of every rule. History rows are not checked, except that a known
+    worker's row naming an unknown shift is reported (its times are unknown, so the
+    sliding-window rules could not be evaluated honestly); history rows of workers no
+    longer in the scenario, and rows dated inside the horizon, are ignored.
+    """
+    first, last = days
+    workers = {w.id: w for w in scenario.workers}
+    shifts = {s.id: s for s in scenario.shifts}
+    found: list[Violation] = []
+    usable: list[Assignment] = []
+
+    def report(a: Assignment, text: str) -> None:
+        where = f"{a.worker_id} on {a.date}" + (f" (row {a.row})" if a.row else "")
+        found.append(Violation(FORMAT_RULE, f"{where}: {text}", a.worker_id, a.date))
+
+    for a in sorted(rota, key=_assignment_key):
+        worker = workers.get(a.worker_id)
+        shift = shifts.get(a.shift_id)
+        if worker is None:
+            report(a, f"unknown worker {a.worker_id!r}")
+        else:
+            if a.worker_name is not None and a.worker_name != worker.name:
+                report(a, f"worker_name {a.worker_name!r} but the scenario says {worker.name!r}")
+            if a.grid is not None and a.grid != worker.grid:
+                report(a, f"grid {a.grid!r} but the worker belongs to {worker.grid!r}")
+        if shift is None:
+            report(a, f"unknown shift {a.shift_id!r}")
+        else:
+            if shift.kind == ShiftKind.MEETING:
+                report(
+                    a,
+                    f"{shift.id} is a meeting; meetings are never assigned, they are part "
+                    "of the shifts that include them",
+                )
+            start, end = _interval(shift, a.date)
+            if a.start is not None and a.start != start:
+                report(
+                    a,
+                    f"start {a.start:%Y-%m-%dT%H:%M} but {shift.id} starts {start:%Y-%m-%dT%H:%M}",
+                )
+            if a.end is not None and a.end != end:
+                report(a, f"end {a.end:%Y-%m-%dT%H:%M} but {shift.id} ends {end:%Y-%m-%dT%H:%M}")
+        inside = first <= a.date <= last
+        if not inside:
+            report(a, f"date outside the horizon {first}..{last}")
+        if worker is not None and shift is not None and inside:
+            usable.append(a)
+
+    past: list[Assignment] = []
+    for a in sorted(history, key=_assignment_key):
+        if a.date >= first or a.worker_id not in workers:
+            continue
+        if a.shift_id not in shifts:
+            where = f"history: {a.worker_id} on {a.date}" + (f" (row {a.row})" if a.row else "")
+            found.append(
+                Violation(
+                    FORMAT_RULE,
+                    f"{where}: unknown shift {a.shift_id!r}; the row is left out of the "
+                    "rest, consecutive-day, overtime and fairness checks",
+                    a.worker_id,
+                    a.date,
+                )
+            )
+            continue
+        past.append(a)
+    return found, usable, past
+
+
+# ---------------------------------------------------------------------------- rules
+
+
+def _cover(ctx: _Ctx, rule: CoverRule) -> list[Violation]:
+    """Head count, with skill/role and experienced heads, per cover rule and day."""
+    grids = set(ctx.scenario.scope_grids(rule.scope))
+    listed = set(rule.shifts)
+    if any(s in ctx.shifts and ctx.shifts[s].kind == ShiftKind.MEETING for s in rule.shifts):
+        listed |= {s.id for s in ctx.scenario.shifts if s.includes_meeting}
+    extra = (f", skill {rule.skill}" if rule.skill else "") + (
+        f", role {rule.role.value}" if rule.role else ""
+    )
+    found: list[Violation] = []
+    for day in ctx.days:
+        if not ctx.scenario.calendar.matches(day, rule.days):
+            continue
+        counted = [
+            w
+            for w in ctx.workers.values()
+            if w.grid in grids
+            and (rule.role is None or w.role == rule.role)
+            and (rule.skill is None or w.has_skill(rule.skill, day))
+            and any(a.shift_id in listed for a in ctx.cells.get((w.id, day), ()))
+        ]
+        n = len(counted)
+        where = f"cover {rule.id} on {day} ({rule.scope}, shift {'/'.join(rule.shifts)}{extra})"
+        if n < rule.min:
+            found.append(
+                Violation("cover", f"{where}: {n} of min {rule.min}", None, day, rule.min - n)
+            )
+        if rule.max is not None and n > rule.max:
+            found.append(
+                Violation("cover", f"{where}: {n} of max {rule.max}", None, day, n - rule.max)
+            )
+        experienced = sum(1 for w in counted if w.is_experienced(rule.skill, day, ctx.after))
+        if experienced < rule.min_experienced:
+            found.append(
+                Violation(
+                    "cover",
+                    f"{where}: {experienced} experienced of min {rule.min_experienced}",
+                    None,
+                    day,
+                    rule.min_experienced - experienced,
+                )
+            )
+    return found
+
+
+def _one_shift_per_day(ctx: _Ctx) -> list[Violation]:
+    """At most one assignment per worker and date."""
+    found = []
+    for (worker_id, day), items in sorted(ctx.cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if len(items) > 1:
+            ids = ", ".join(a.shift_id for a in items)
+            found.append(
+                Violation(
+                    "one_shift_per_day",
+                    f"{ctx.label(worker_id)} has {len(items)} assignments on {day}: {ids}",
+                    worker_id,
+                    day,
+                    len(items) - 1,
+                )
+            )
+    return found
+
+
+def _leave(ctx: _Ctx) -> list[Violation]:
+    """No assignment on a day of leave; one unit per assignment."""
+    found = []
+    for a in ctx.rota:
+        lv = ctx.leave_on(a.worker_id, a.date)
+        if lv is not None:
+            found.append(
+                Violation(
+                    "leave",
+                    f"{ctx.label(a.worker_id)} is assigned {a.shift_id} on {a.date}, "
+                    f"a day of {lv.kind} leave ({lv.start}..{lv.end})",
+                    a.worker_id,
+                    a.date,
+                )
+            )
+    return found
+
+
+def _min_rest(ctx: _Ctx) -> list[Violation]:
+    """Rest between consecutive shifts (history included); pairs within history are skipped."""
+    need = _exact(ctx.labour.min_rest_hours) * 60
+    found = []
+    for worker_id in ctx.workers:
+        spans = sorted(
+            ((*ctx.interval(a), a) for a in ctx.all_of.get(worker_id, ())),
+            key=lambda t: (t[0], t[1], t[2].shift_id),
+        )
+        for (_, p_end, p), (q_start, _, q) in pairwise(spans):
+            if p.date < ctx.first and q.date < ctx.first:
+                continue
+            rest = int((q_start - p_end).total_seconds() // 60)
+            if rest >= need:
+                continue
+            before = f"{p.shift_id} on {p.date} (until {p_end:%Y-%m-%d %H:%M})"
+            after = f"{q.shift_id} on {q.date} (from {q_start:%Y-%m-%d %H:%M})"
+            if rest < 0:
+                text = f"{ctx.label(worker_id)}: {before} overlaps {after}"
+            else:
+                text = f"{ctx.label(worker_id)} rests {_hours(rest)} between {before} and {after}"
+            text += f"; min rest {_hours(need)}"
+            found.append(Violation("min_rest", text, worker_id, q.date))
+    return found
+
+
+def _max_consecutive_days(ctx: _Ctx) -> list[Violation]:
+    """Runs of working days (history included); a unit per horizon day beyond the maximum."""
+    limit = ctx.labour.max_consecutive_days
+    found = []
+    for worker_id in ctx.workers:
+        dates = sorted({a.date for a in ctx.all_of.get(worker_id, ())})
+        runs: list[list[dt.date]] = []
+        for day in dates:
+            if runs and runs[-1][-1] + _DAY == day:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        for run in runs:
+            beyond = [d for d in run[limit:] if ctx.in_horizon(d)]
+            if beyond:
+                found.append(
+                    Violation(
+                        "max_consecutive_days",
+                        f"{ctx.label(worker_id)} works {len(run)} consecutive days "
+                        f"{run[0]}..{run[-1]} (max {limit})",
+                        worker_id,
+                        beyond[0],
+                        len(beyond),
+                    )
+                )
+    return found
+
+
+def _weekly_rest_days(ctx: _Ctx) -> list[Violation]:
+    """Days without assignment in each rota week; a unit per missing rest day."""
+    need = ctx.labour.min_rest_days_per_week
+    found = []
+    for monday in ctx.mondays:
+        first, last = ctx.week_of(monday)
+        for worker_id in ctx.workers:
+            worked = {a.date for a in ctx.rota_of.get(worker_id, ()) if first <= a.date <= last}
+            rest = 7 - len(worked)
+            if rest < need:
+                found.append(
+                    Violation(
+                        "weekly_rest_days",
+                        f"{ctx.label(worker_id)} has {rest} rest days in the week of "
+                        f"{monday} (min {need})",
+                        worker_id,
+                        monday,
+                        need - rest,
+                    )
+                )
+    return found
+
+
+def _weekly_hours(ctx: _Ctx) -> list[Violation]:
+    """Paid minutes per rota week between the undertime and overtime bounds."""
+    over = _exact(ctx.labour.max_overtime_hours_week) * 60
+    under = _exact(ctx.labour.max_undertime_hours_week) * 60
+    calendar = ctx.scenario.calendar
+    found = []
+    for monday in ctx.mondays:
+        first, last = ctx.week_of(monday)
+        week_days = [first + i * _DAY for i in range(7)]
+        for worker_id, worker in ctx.workers.items():
+            paid = sum(
+                ctx.shift(a).paid_minutes
+                for a in ctx.rota_of.get(worker_id, ())
+                if first <= a.date <= last
+            )
+            contract = _exact(worker.weekly_hours) * 60
+            leave_workdays = sum(
+                1
+                for d in week_days
+                if calendar.is_workday(d) and ctx.leave_on(worker_id, d) is not None
+            )
+            upper = contract + over
+            lower = max(Fraction(0), contract - under - contract / 5 * leave_workdays)
+            who = f"{ctx.label(worker_id)} is paid {_hours(paid)} in the week of {monday}"
+            if paid > upper:
+                found.append(
+                    Violation(
+                        "weekly_hours",
+                        f"{who}, above the max {_hours(upper)}",
+                        worker_id,
+                        monday,
+                        _started_hours(paid - upper),
+                    )
+                )
+            elif paid < lower:
+                leave = f" ({leave_workdays} workdays of leave)" if leave_workdays else ""
+                found.append(
+                    Violation(
+                        "weekly_hours",
+                        f"{who}, below the min {_hours(lower)}{leave}",
+                        worker_id,
+                        monday,
+                        _started_hours(lower - paid),
+                    )
+                )
+    return found
+
+
+def _monthly_overtime(ctx: _Ctx) -> list[Violation]:
+    """Overtime of the weeks (by their Thursday) of each month the horizon touches."""
+    cap = _exact(ctx.labour.max_overtime_hours_month) * 60
+    months: dict[tuple[int, int], dt.date] = {}
+    for monday in ctx.mondays:
+        thursday = monday + 3 * _DAY
+        months.setdefault((thursday.year, thursday.month), monday)
+    found = []
+    for worker_id, worker in ctx.workers.items():
+        contract = _exact(worker.weekly_hours) * 60
+        paid: dict[dt.date, int] = defaultdict(int)
+        for a in ctx.all_of.get(worker_id, ()):
+            paid[_monday(a.date)] += ctx.shift(a).paid_minutes
+        for (year, month), first_monday in months.items():
+            overtime = sum(
+                (
+                    max(Fraction(0), minutes - contract)
+                    for monday, minutes in paid.items()
+                    if (monday + 3 * _DAY).year == year and (monday + 3 * _DAY).month == month
+                ),
+                Fraction(0),
+            )
+            if overtime > cap:
+                found.append(
+                    Violation(
+                        "monthly_overtime",
+                        f"{ctx.label(worker_id)} has {_hours(overtime)} overtime in "
+                        f"{year}-{month:02d} (max {_hours(cap)})",
+                        worker_id,
+                        first_monday,
+                        _started_hours(overtime - cap),
+                    )
+                )
+    return found
+
+
+def _max_nights(ctx: _Ctx) -> list[Violation]:
+    """Night patrols per worker and rota week; a unit per extra night."""
+    limit = ctx.labour.max_nights_per_week
+    found = []
+    for monday in ctx.mondays:
+        first, last = ctx.week_of(monday)
+        for worker_id in ctx.workers:
+            nights = sum(
+                1
+                for a in ctx.rota_of.get(worker_id, ())
+                if first <= a.date <= last and ctx.kind(a) == ShiftKind.NIGHT_PATROL
+            )
+            if nights > limit:
+                found.append(
+                    Violation(
+                        "max_nights",
+                        f"{ctx.label(worker_id)} has {nights} night patrols in the week of "
+                        f"{monday} (max {limit})",
+                        worker_id,
+                        monday,
+                        nights - limit,
+                    )
+                )
+    return found
+
+
+def _night_eligibility(ctx: _Ctx) -> list[Violation]:
+    """Night patrols only for night-eligible workers; a unit per assignment."""
+    return [
+        Violation(
+            "night_eligibility",
+            f"{ctx.label(a.worker_id)} is not night-eligible but is on night patrol "
+            f"{a.shift_id} on {a.date}",
+            a.worker_id,
+            a.date,
+        )
+        for a in ctx.rota
+        if ctx.kind(a) == ShiftKind.NIGHT_PATROL and not ctx.workers[a.worker_id].night_eligible
+    ]
+
+
+def _pairing_old_new(ctx: _Ctx) -> list[Violation]:
+    """Each base grid's night patrol team has an experienced (by tenure) member."""
+    found = []
+    for day in ctx.days:
+        teams: dict[str, list[Worker]] = defaultdict(list)
+        for a in ctx.rota:
+            if a.date == day and ctx.kind(a) == ShiftKind.NIGHT_PATROL:
+                worker = ctx.workers[a.worker_id]
+                team = teams[ctx.bases.get(worker.grid, worker.grid)]
+                if worker not in team:
+                    team.append(worker)
+        for base, team in sorted(teams.items()):
+            if not any(w.is_experienced(None, day, ctx.after) for w in team):
+                found.append(
+                    Violation(
+                        "pairing_old_new",
+                        f"night patrol of base {base} on {day}: "
+                        f"{_join([w.id for w in team])} with no experienced worker "
+                        f"({ctx.after} days' tenure)",
+                        None,
+                        day,
+                    )
+                )
+    return found
+
+
+def _spread(rule: str, what: str, counts: dict[str, int]) -> list[Violation]:
+    """One breach of ``units = max - min`` over ``counts`` (none when even or empty)."""
+    if not counts:
+        return []
+    low, high = min(counts.values()), max(counts.values())
+    if high == low:
+        return []
+    lows = [w for w, n in counts.items() if n == low]
+    highs = [w for w, n in counts.items() if n == high]
+    return [
+        Violation(
+            rule,
+            f"{what} range from {low} ({_join(lows, 3)}) to {high} ({_join(highs, 3)})",
+            None,
+            None,
+            high - low,
+        )
+    ]
+
+
+def _present(ctx: _Ctx) -> list[str]:
+    """Workers not on leave for the whole horizon."""
+    return [w for w in ctx.workers if not ctx.away_whole_horizon(w)]
+
+
+def _desk_rotation(ctx: _Ctx) -> list[Violation]:
+    """Spread of desk assignments in the horizon over workers not away all horizon."""
+    counts = {
+        w: sum(1 for a in ctx.rota_of.get(w, ()) if ctx.kind(a) == ShiftKind.DESK)
+        for w in _present(ctx)
+    }
+    return _spread("desk_rotation", "desk assignments in the horizon", counts)
+
+
+def _fairness(ctx: _Ctx) -> list[Violation]:
+    """Spreads of the running ledger (history + horizon) in four categories."""
+    present = _present(ctx)
+    calendar = ctx.scenario.calendar
+    categories: list[tuple[str, Callable[[Assignment], bool], list[str]]] = [
+        (
+            "night patrols",
+            lambda a: ctx.kind(a) == ShiftKind.NIGHT_PATROL,
+            [w for w in present if ctx.workers[w].night_eligible],
+        ),
+        ("rest-day shifts", lambda a: not calendar.is_workday(a.date), present),
+        ("standby shifts", lambda a: ctx.kind(a) == ShiftKind.STANDBY, present),
+        ("desk shifts", lambda a: ctx.kind(a) == ShiftKind.DESK, present),
+    ]
+    found = []
+    for what, counts_it, pool in categories:
+        counts = {w: sum(1 for a in ctx.all_of.get(w, ()) if counts_it(a)) for w in pool}
+        found += _spread("fairness", f"{what} (history + horizon)", counts)
+    return found
+
+
+def _requests(ctx: _Ctx) -> list[Violation]:
+    """Requests in the horizon that the rota does not meet; units are their weights."""
+    found = []
+    for r in ctx.scenario.requests:
+        if not ctx.in_horizon(r.date):
+            continue
+        shifts = ctx.shift_ids(r.worker_id, r.date)
+        if r.kind == "day_off":
+            broken = bool(shifts)
+        elif r.kind == "shift_on":
+            broken = r.shift_id not in shifts
+        else:
+            broken = r.shift_id in shifts
+        if broken:
+            wish = r.kind + (f" {r.shift_id}" if r.shift_id else "")
+            got = "/".join(shifts) or "nothing"
+            found.append(
+                Violation(
+                    "requests",
+                    f"{ctx.label(r.worker_id)} asked for {wish} on {r.date} "
+                    f"(weight {r.weight}) but is assigned {got}",
+                    r.worker_id,
+                    r.date,
+                    r.weight,
+                )
+            )
+    return found
+
+
+def _pins(ctx: _Ctx) -> list[Violation]:
+    """Pinned cells (in the horizon) that the rota does not hold; a unit per pin."""
+    found = []
+    for day, worker_id, shift_id in ctx.pins:
+        if not ctx.in_horizon(day):
+            continue
+        shifts = ctx.shift_ids(worker_id, day)
+        if shifts == ([shift_id] if shift_id else []):
+            continue
+        unknown = "" if worker_id in ctx.workers else " (unknown worker)"
+        found.append(
+            Violation(
+                "pins",
+                f"{ctx.label(worker_id)}{unknown} is pinned to {shift_id or 'a day off'} on "
+                f"{day} but is assigned {'/'.join(shifts) or 'nothing'}",
+                worker_id,
+                day,
+            )
+        )
+    return found
+
+
+def _stability(ctx: _Ctx) -> list[Violation]:
+    """Cells (worker x horizon date) that differ from the previous rota."""
+    if ctx.previous is None:
+        return []
+    before: dict[tuple[str, dt.date], list[str]] = defaultdict(list)
+    for a in ctx.previous:
+        before[(a.worker_id, a.date)].append(a.shift_id)
+    found = []
+    for day in ctx.days:
+        for worker_id in ctx.workers:
+            was = sorted(before.get((worker_id, day), ()))
+            now = ctx.shift_ids(worker_id, day)
+            if was != now:
+                found.append(
+                    Violation(
+                        "stability",
+                        f"{ctx.label(worker_id)} on {day}: {'/'.join(was) or 'off'} in the "
+                        f"previous rota, now {'/'.join(now) or 'off'}",
+                        worker_id,
+                        day,
+                    )
+                )
+    return found
+
+
+_RULES: dict[str, Callable[[_Ctx], list[Violation]]] = {
+    "one_shift_per_day": _one_shift_per_day,
+    "leave": _leave,
+    "min_rest": _min_rest,
+    "max_consecutive_days": _max_consecutive_days,
+    "weekly_rest_days": _weekly_rest_days,
+    "weekly_hours": _weekly_hours,
+    "monthly_overtime": _monthly_overtime,
+    "max_nights": _max_nights,
+    "night_eligibility": _night_eligibility,
+    "desk_rotation": _desk_rotation,
+    "pairing_old_new": _pairing_old_new,
+    "fairness": _fairness,
+    "requests": _requests,
+    "pins": _pins,
+    "stability": _stability,
+}
+"""Every rule but ``cover`` (which is evaluated per cover rule, each with its own weight)."""
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+def _horizon(
+    scenario: Scenario, rota: Sequence[Assignment], week: dt.date | None, weeks: int | None
+) -> tuple[dt.date, int]:
+    """The given horizon, or the Monday of the rota's first date and enough weeks for its last."""
+    dates = [a.date for a in rota]
+    if week is None:
+        week = _monday(min(dates)) if dates else scenario.info.default_week
+    elif week.weekday() != 0:
+        raise InputError([InputProblem("--week", None, None, f"{week} is not a Monday")])
+    if weeks is None:
+        last = max(dates, default=week)
+        weeks = max(1, (last - week).days // 7 + 1)
+    elif weeks < 1:
+        raise InputError([InputProblem("--weeks", None, None, f"expected 1 or more, got {weeks}")])
+    return week, weeks
+
+
+def check_rota(
+    scenario: Scenario,
+    rota: Sequence[Assignment],
+    week: dt.date | None = None,
+    weeks: int | None = None,
+    history: Sequence[Assignment] = (),
+    pins: Sequence[Pin] = (),
+    previous: Sequence[Assignment] | None = None,
+) -> CheckReport:
+    """Check ``rota`` against every rule of ``docs/rules.md`` as the scenario sets them.
+
+    ``week``/``weeks`` give the horizon; by default it starts on the Monday of the
+    rota's first date and spans enough weeks for its last. ``history`` holds assignments
+    before the horizon (for rest, consecutive days, monthly overtime and fairness),
+    ``pins`` the dispatcher's pinned cells and ``previous`` the rota to stay close to.
+    """
+    week, weeks = _horizon(scenario, rota, week, weeks)
+    last = week + (7 * weeks - 1) * _DAY
+    violations, usable, past = _rota_format(scenario, rota, history, (week, last))
+    ctx = _Ctx(scenario, week, weeks, usable, past, pins, previous)
+    penalties: dict[str, int] = {}
+    soft: list[Violation] = []
+    for name in RULE_NAMES:
+        setting = scenario.rule(name)
+        mode = "hard" if name in ALWAYS_HARD else setting.mode
+        if mode == "off":
+            continue
+        weighted: list[tuple[Violation, int]] = []
+        if name == "cover":
+            for rule in scenario.cover:
+                weight = setting.weight if rule.weight is None else rule.weight
+                weighted += [(v, weight) for v in _cover(ctx, rule)]
+        else:
+            weighted = [(v, setting.weight) for v in _RULES[name](ctx)]
+        if mode == "hard":
+            violations += [v for v, _ in weighted]
+        else:
+            soft += [v for v, _ in weighted]
+            penalties[name] = sum(weight * v.units for v, weight in weighted)
+    return CheckReport(tuple(violations), penalties, tuple(soft))

@@ -1,0 +1,254 @@
+"""One small case per roster rule, with the exact optimum; each rota is re-checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from planner._errors import InfeasibleError
+from planner.checker import Assignment, check_rota
+from planner.domain import LabourRules, Leave, Request, RuleSetting
+from planner.roster.problem import Cell
+from planner.roster.solve import RosterResult
+from tests.roster_cases import DAYS, WEEK, need, scenario, shifts_of, soft, solve, worker
+
+
+def checked(result: RosterResult, **kw: object) -> RosterResult:
+    """The independent checker agrees: no hard violation and the same soft penalties."""
+    rota = [Assignment(c.date, c.worker_id, c.shift_id or "") for c in result.assignments]
+    report = check_rota(
+        result.problem.scenario,
+        rota,
+        week=result.problem.week,
+        weeks=result.problem.weeks,
+        **kw,  # type: ignore[arg-type]
+    )
+    assert report.ok, report.violations
+    assert report.penalties == result.penalties
+    assert report.objective == result.objective
+    return result
+
+
+def history_cells(wid: str, days: list[dt.date], shift: str = "D") -> tuple[Cell, ...]:
+    return tuple(Cell(d, wid, shift) for d in days)
+
+
+def test_cover_hard_conflicts_with_weekly_rest_days():
+    sc = scenario([worker("A")], [need("daily", "D", min=1)])
+    with pytest.raises(InfeasibleError) as info:
+        solve(sc)
+    rules = {c.split(":")[0] for c in info.value.conflicts}
+    assert "cover" in rules
+    assert rules & {"weekly_rest_days", "max_consecutive_days", "weekly_hours"}
+
+
+def test_cover_soft_counts_each_missing_head():
+    sc = scenario([worker("A")], [need("daily", "D", min=1, weight=7)], rules={"cover": soft(1)})
+    result = checked(solve(sc))
+    assert result.objective == 7
+    assert result.penalties["cover"] == 7
+    assert len(result.unfilled) == 1 and result.unfilled[0].missing == 1
+
+
+def test_cover_max_and_meeting_counts_shifts_that_include_it():
+    workers = [worker("A"), worker("B")]
+    cover = [need("meet", "MM", min=2, max=2, days=("mon",))]
+    result = checked(solve(scenario(workers, cover)))
+    monday = {c.shift_id for c in result.assignments if c.date == WEEK}
+    assert monday <= {"D", "K"} and sum(c.date == WEEK for c in result.assignments) == 2
+
+
+def test_cover_min_experienced_uses_skill_date():
+    fresh = worker("A", joined=dt.date(2026, 11, 1))
+    sc = scenario([fresh], [need("n", "N", min=1, min_experienced=1, days=("mon",))])
+    with pytest.raises(InfeasibleError):
+        solve(sc)
+
+
+def test_leave_day_is_kept_free():
+    sc = scenario(
+        [worker("A")],
+        [need("daily", "D", min=1)],
+        rules={"cover": soft(1)},
+        leave=[Leave(worker_id="A", start=DAYS[2], end=DAYS[2])],
+    )
+    result = checked(solve(sc))
+    assert shifts_of(result, "A")[DAYS[2]] is None
+    assert result.objective == 1
+
+
+def test_min_rest_after_night_patrol():
+    cover = [need("n", "N", min=1, days=("mon",)), need("d", "D", min=1, days=("tue",))]
+    hard = checked(solve(scenario([worker("A")], cover, rules={"cover": soft(10)})))
+    assert hard.objective == 10
+    relaxed = scenario([worker("A")], cover, rules={"cover": soft(10), "min_rest": soft(3)})
+    assert checked(solve(relaxed)).objective == 3
+
+
+def test_min_rest_across_the_week_boundary():
+    sunday = WEEK - dt.timedelta(days=1)
+    sc = scenario([worker("A")], [need("d", "D", min=1, days=("mon",))], rules={"cover": soft(4)})
+    history = history_cells("A", [sunday], "N")
+    result = checked(solve(sc, history=history), history=list(_as_assignments(history)))
+    assert result.objective == 4
+    assert shifts_of(result, "A")[WEEK] is None
+
+
+def _as_assignments(cells: tuple[Cell, ...]) -> list[Assignment]:
+    return [Assignment(c.date, c.worker_id, c.shift_id or "") for c in cells]
+
+
+def test_max_consecutive_days_counts_history():
+    before = [WEEK - dt.timedelta(days=i) for i in range(1, 6)]  # Wed..Sun worked
+    sc = scenario(
+        [worker("A")],
+        [need("d", "D", min=1, days=("mon", "tue"))],
+        rules={"cover": soft(1)},
+    )
+    history = history_cells("A", before)
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert result.objective == 1
+    assert shifts_of(result, "A")[DAYS[0]] == "D"
+    assert shifts_of(result, "A")[DAYS[1]] is None
+
+
+def test_weekly_hours_overtime_cap():
+    sc = scenario(
+        [worker("A")],
+        [need("d", "D", min=1, days=("mon", "tue", "wed", "thu", "fri", "sat"))],
+        rules={"cover": soft(100)},
+        labour=LabourRules(max_overtime_hours_week=4, max_undertime_hours_week=40),
+    )
+    result = checked(solve(sc))
+    assert result.objective == 100
+    assert sum(1 for s in shifts_of(result, "A").values() if s) == 5
+
+
+def test_weekly_hours_lower_bound_gives_work():
+    sc = scenario([worker("A")], [], labour=LabourRules(max_undertime_hours_week=8))
+    result = checked(solve(sc))
+    worked = sum(1 for s in shifts_of(result, "A").values() if s)
+    paid = sum(480 if s in ("D", "K") else 360 for s in shifts_of(result, "A").values() if s)
+    assert 1920 <= paid <= 2400 + 240 and worked >= 4
+
+
+def test_monthly_overtime_counts_history_weeks_of_the_month():
+    # Week of 2026-11-30 belongs to December (its Thursday is 3 December): 6 day shifts,
+    # 8 h overtime, which uses the whole monthly cap of 8 h.
+    history = history_cells("A", [dt.date(2026, 11, 30) + dt.timedelta(days=i) for i in range(6)])
+    sc = scenario(
+        [worker("A")],
+        [need("d", "D", min=1, days=("mon", "tue", "wed", "thu", "fri", "sat"))],
+        rules={"cover": soft(100)},
+        labour=LabourRules(
+            max_overtime_hours_week=8, max_overtime_hours_month=8, max_undertime_hours_week=40
+        ),
+    )
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert result.objective == 100
+    no_history = checked(solve(sc))
+    assert no_history.objective == 0
+
+
+def test_max_nights_per_week():
+    sc = scenario(
+        [worker("A")],
+        [need("n", "N", min=1)],
+        rules={"cover": soft(10)},
+        labour=LabourRules(max_nights_per_week=3, max_undertime_hours_week=40),
+    )
+    result = checked(solve(sc))
+    assert result.objective == 40
+
+
+def test_night_eligibility():
+    sc = scenario(
+        [worker("A", night_eligible=False)],
+        [need("n", "N", min=1, days=("mon",))],
+        rules={"cover": soft(10)},
+    )
+    assert checked(solve(sc)).objective == 10
+
+
+def test_pairing_old_new_keeps_newcomers_with_an_old_hand():
+    newcomer = worker("N1", joined=dt.date(2026, 10, 1))
+    veteran = worker("V1")
+    sc = scenario(
+        [newcomer, veteran],
+        [need("n", "N", min=1, days=("mon",))],
+        rules={"cover": soft(10)},
+        leave=[Leave(worker_id="V1", start=WEEK, end=WEEK)],
+    )
+    result = checked(solve(sc))
+    assert result.objective == 10
+    assert shifts_of(result, "N1")[WEEK] is None
+
+
+def test_desk_rotation_spread():
+    workers = [worker("A"), worker("B"), worker("C")]
+    cover = [
+        need("k", "K", min=1, max=1, days=("mon", "tue", "wed", "thu")),
+        need("no-k", "K", max=0, days=("fri", "sat", "sun")),
+    ]
+    result = checked(solve(scenario(workers, cover, rules={"desk_rotation": soft(3)})))
+    assert result.penalties["desk_rotation"] == 3
+    assert result.objective == 3
+
+
+def test_fairness_counts_the_ledger():
+    workers = [worker("A"), worker("B")]
+    before = [WEEK - dt.timedelta(days=3), WEEK - dt.timedelta(days=5)]
+    history = history_cells("A", before, "N")
+    cover = [
+        need("n", "N", min=1, max=1, days=("mon",)),
+        need("no-n", "N", max=0, days=("tue", "wed", "thu", "fri", "sat", "sun")),
+    ]
+    sc = scenario(workers, cover, rules={"fairness": soft(1)})
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert shifts_of(result, "B")[WEEK] == "N"
+    assert result.penalties["fairness"] == 1
+
+
+def test_requests_weight_times_rule_weight():
+    sc = scenario(
+        [worker("A")],
+        [need("d", "D", min=1, days=("wed",))],
+        rules={"requests": soft(5)},
+        requests=[Request(worker_id="A", date=DAYS[2], kind="day_off", weight=2)],
+    )
+    result = checked(solve(sc))
+    assert result.penalties["requests"] == 10
+
+
+def test_pins_hold_and_conflict_with_leave_is_explained():
+    sc = scenario([worker("A")], [])
+    result = checked(solve(sc, pins=(Cell(DAYS[1], "A", "K"),)), pins=[(DAYS[1], "A", "K")])
+    assert shifts_of(result, "A")[DAYS[1]] == "K"
+    on_leave = scenario([worker("A")], [], leave=[Leave(worker_id="A", start=DAYS[1], end=DAYS[1])])
+    with pytest.raises(InfeasibleError) as info:
+        solve(on_leave, pins=(Cell(DAYS[1], "A", "K"),))
+    assert sorted(c.split(":")[0] for c in info.value.conflicts) == ["leave", "pins"]
+
+
+def test_stability_changes_fewest_cells():
+    previous = tuple(Cell(d, "A", "D") for d in DAYS[:5])
+    sc = scenario(
+        [worker("A")],
+        [],
+        rules={"stability": soft(2)},
+        leave=[Leave(worker_id="A", start=DAYS[0], end=DAYS[0])],
+    )
+    prev = _as_assignments(previous)
+    result = checked(solve(sc, previous=previous), previous=prev)
+    assert result.objective == 2
+    assert [shifts_of(result, "A")[d] for d in DAYS] == [None, "D", "D", "D", "D", None, None]
+
+
+def test_rule_off_is_ignored():
+    sc = scenario(
+        [worker("A", night_eligible=False)],
+        [need("n", "N", min=1, days=("mon",))],
+        rules={"night_eligibility": RuleSetting(mode="off")},
+    )
+    assert shifts_of(checked(solve(sc)), "A")[WEEK] == "N"
