@@ -186,16 +186,27 @@ def read_rota(path: Path) -> list[Assignment]:
     return out
 
 
-def read_pins(path: Path) -> list[Pin]:
-    """Read a pins file ``date,worker_id,shift_id``; an empty shift_id pins a day off."""
+def read_pins(path: Path, scenario: Scenario | None = None) -> list[Pin]:
+    """Read a pins file ``date,worker_id,shift_id``; an empty shift_id pins a day off.
+
+    With a scenario, unknown workers and shifts are bad input rather than broken pins.
+    """
     file = Path(path).name
     problems, rows = _read_table(Path(path), PIN_COLUMNS, PIN_COLUMNS)
     out: list[Pin] = []
+    workers = {w.id for w in scenario.workers} if scenario else None
+    shifts = {s.id for s in scenario.shifts} if scenario else None
     for number, row in rows:
         day = _parse_cell(problems, file, number, "date", row["date"], DATE_FORMAT, "a date")
         worker_id = row["worker_id"]
         if not worker_id:
             problems.add(file, number, "worker_id", "worker_id is required")
+        elif workers is not None and worker_id not in workers:
+            problems.add(file, number, "worker_id", f"unknown worker {worker_id!r}")
+            continue
+        if shifts is not None and row["shift_id"] and row["shift_id"] not in shifts:
+            problems.add(file, number, "shift_id", f"unknown shift {row['shift_id']!r}")
+            continue
         if day is not None and worker_id:
             out.append((day.date(), worker_id, row["shift_id"] or None))
     problems.raise_if_any()
@@ -282,6 +293,10 @@ class _Ctx:
     def shift_ids(self, worker_id: str, day: dt.date) -> list[str]:
         return sorted(a.shift_id for a in self.cells.get((worker_id, day), ()))
 
+    def works(self, worker_id: str, day: dt.date) -> bool:
+        """Whether ``day`` is a working day of the worker: it has an assignment in the rota."""
+        return bool(self.cells.get((worker_id, day)))
+
     def leave_on(self, worker_id: str, day: dt.date) -> Leave | None:
         return next((lv for lv in self.leave_of.get(worker_id, ()) if lv.covers(day)), None)
 
@@ -290,6 +305,26 @@ class _Ctx:
 
     def week_of(self, monday: dt.date) -> tuple[dt.date, dt.date]:
         return monday, monday + 6 * _DAY
+
+
+def _or_default(own: int | None, default: int) -> int:
+    """A worker's own limit when set, else the labour default."""
+    return default if own is None else own
+
+
+def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """Maximal runs of ``True`` in ``flags`` as (first index, last index)."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, flag in enumerate(flags):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(flags) - 1))
+    return runs
 
 
 def _assignment_key(a: Assignment) -> tuple[dt.date, str, str]:
@@ -395,8 +430,13 @@ def _rota_format(
 # ---------------------------------------------------------------------------- rules
 
 
-def _cover(ctx: _Ctx, rule: CoverRule) -> list[Violation]:
-    """Head count, with skill/role and experienced heads, per cover rule and day."""
+def _cover(ctx: _Ctx, rule: CoverRule) -> list[tuple[Violation, bool]]:
+    """Head count, with skill/role and experienced heads, per cover rule and day.
+
+    The rule applies on its ``dates`` if it lists any, else on the days its ``days``
+    select. Each breach comes with whether it is an excess (charged at ``weight_over``
+    when soft) rather than a shortage of heads or of experienced heads.
+    """
     grids = set(ctx.scenario.scope_grids(rule.scope))
     listed = set(rule.shifts)
     if any(s in ctx.shifts and ctx.shifts[s].kind == ShiftKind.MEETING for s in rule.shifts):
@@ -404,9 +444,9 @@ def _cover(ctx: _Ctx, rule: CoverRule) -> list[Violation]:
     extra = (f", skill {rule.skill}" if rule.skill else "") + (
         f", role {rule.role.value}" if rule.role else ""
     )
-    found: list[Violation] = []
+    found: list[tuple[Violation, bool]] = []
     for day in ctx.days:
-        if not ctx.scenario.calendar.matches(day, rule.days):
+        if not rule.applies(day, ctx.scenario.calendar):
             continue
         counted = [
             w
@@ -420,21 +460,30 @@ def _cover(ctx: _Ctx, rule: CoverRule) -> list[Violation]:
         where = f"cover {rule.id} on {day} ({rule.scope}, shift {'/'.join(rule.shifts)}{extra})"
         if n < rule.min:
             found.append(
-                Violation("cover", f"{where}: {n} of min {rule.min}", None, day, rule.min - n)
+                (
+                    Violation("cover", f"{where}: {n} of min {rule.min}", None, day, rule.min - n),
+                    False,
+                )
             )
         if rule.max is not None and n > rule.max:
             found.append(
-                Violation("cover", f"{where}: {n} of max {rule.max}", None, day, n - rule.max)
+                (
+                    Violation("cover", f"{where}: {n} of max {rule.max}", None, day, n - rule.max),
+                    True,
+                )
             )
         experienced = sum(1 for w in counted if w.is_experienced(rule.skill, day, ctx.after))
         if experienced < rule.min_experienced:
             found.append(
-                Violation(
-                    "cover",
-                    f"{where}: {experienced} experienced of min {rule.min_experienced}",
-                    None,
-                    day,
-                    rule.min_experienced - experienced,
+                (
+                    Violation(
+                        "cover",
+                        f"{where}: {experienced} experienced of min {rule.min_experienced}",
+                        None,
+                        day,
+                        rule.min_experienced - experienced,
+                    ),
+                    False,
                 )
             )
     return found
@@ -503,10 +552,13 @@ def _min_rest(ctx: _Ctx) -> list[Violation]:
 
 
 def _max_consecutive_days(ctx: _Ctx) -> list[Violation]:
-    """Runs of working days (history included); a unit per horizon day beyond the maximum."""
-    limit = ctx.labour.max_consecutive_days
+    """Runs of working days (history included); a unit per horizon day beyond the maximum.
+
+    A worker's own ``max_consecutive_days`` overrides the labour default.
+    """
     found = []
-    for worker_id in ctx.workers:
+    for worker_id, worker in ctx.workers.items():
+        limit = _or_default(worker.max_consecutive_days, ctx.labour.max_consecutive_days)
         dates = sorted({a.date for a in ctx.all_of.get(worker_id, ())})
         runs: list[list[dt.date]] = []
         for day in dates:
@@ -835,6 +887,162 @@ def _stability(ctx: _Ctx) -> list[Violation]:
     return found
 
 
+def _forbidden_successions(ctx: _Ctx) -> list[Violation]:
+    """Shift pairs on consecutive dates that ``forbidden_next`` rules out; a unit per pair.
+
+    The later shift is in the horizon; the earlier one may be on history's last day.
+    """
+    found = []
+    for worker_id in ctx.workers:
+        on: dict[dt.date, list[Assignment]] = defaultdict(list)
+        for a in ctx.all_of.get(worker_id, ()):
+            on[a.date].append(a)
+        for q in ctx.rota_of.get(worker_id, ()):
+            for p in on.get(q.date - _DAY, ()):
+                if q.shift_id in ctx.shift(p).forbidden_next:
+                    found.append(
+                        Violation(
+                            "forbidden_successions",
+                            f"{ctx.label(worker_id)} works {q.shift_id} on {q.date} after "
+                            f"{p.shift_id} on {p.date}; {p.shift_id} may not be followed by "
+                            f"{q.shift_id} the next day",
+                            worker_id,
+                            q.date,
+                        )
+                    )
+    return found
+
+
+def _max_shifts_per_type(ctx: _Ctx) -> list[Violation]:
+    """Shifts of each type per worker over the horizon; a unit per extra shift."""
+    found = []
+    for worker_id, worker in ctx.workers.items():
+        for shift_id, limit in worker.max_shifts.items():
+            n = sum(1 for a in ctx.rota_of.get(worker_id, ()) if a.shift_id == shift_id)
+            if n > limit:
+                found.append(
+                    Violation(
+                        "max_shifts_per_type",
+                        f"{ctx.label(worker_id)} has {n} {shift_id} shifts in the horizon "
+                        f"(max {limit})",
+                        worker_id,
+                        None,
+                        n - limit,
+                    )
+                )
+    return found
+
+
+def _total_minutes(ctx: _Ctx) -> list[Violation]:
+    """Paid minutes per worker over the horizon within their bounds; units are started hours."""
+    found = []
+    for worker_id, worker in ctx.workers.items():
+        paid = sum(ctx.shift(a).paid_minutes for a in ctx.rota_of.get(worker_id, ()))
+        who = f"{ctx.label(worker_id)} is paid {_hours(paid)} in the horizon"
+        high, low = worker.max_total_minutes, worker.min_total_minutes
+        if high is not None and paid > high:
+            found.append(
+                Violation(
+                    "total_minutes",
+                    f"{who}, above the max {_hours(high)}",
+                    worker_id,
+                    None,
+                    _started_hours(paid - high),
+                )
+            )
+        if low is not None and paid < low:
+            found.append(
+                Violation(
+                    "total_minutes",
+                    f"{who}, below the min {_hours(low)}",
+                    worker_id,
+                    None,
+                    _started_hours(low - paid),
+                )
+            )
+    return found
+
+
+def _short_inner_runs(
+    ctx: _Ctx, rule: str, working: bool, limit_of: Callable[[Worker], int]
+) -> list[Violation]:
+    """Maximal runs of working days (or of days off) too short; a unit per run.
+
+    Only runs strictly inside the horizon count: a run touching its first or last day is
+    exempt, so history plays no part. A day is a working day when it has an assignment;
+    every other day, leave included, is a day off.
+    """
+    found = []
+    what = "consecutive days" if working else "consecutive days off"
+    for worker_id, worker in ctx.workers.items():
+        limit = limit_of(worker)
+        if limit <= 1:
+            continue
+        flags = [ctx.works(worker_id, d) == working for d in ctx.days]
+        for first, last in _runs(flags):
+            length = last - first + 1
+            if first == 0 or last == len(ctx.days) - 1 or length >= limit:
+                continue
+            found.append(
+                Violation(
+                    rule,
+                    f"{ctx.label(worker_id)} has {length} {what} "
+                    f"{ctx.days[first]}..{ctx.days[last]} (min {limit})",
+                    worker_id,
+                    ctx.days[first],
+                )
+            )
+    return found
+
+
+def _min_consecutive_days(ctx: _Ctx) -> list[Violation]:
+    """Runs of working days inside the horizon at least the worker's (or labour) minimum."""
+    default = ctx.labour.min_consecutive_days
+    return _short_inner_runs(
+        ctx,
+        "min_consecutive_days",
+        True,
+        lambda w: _or_default(w.min_consecutive_days, default),
+    )
+
+
+def _min_consecutive_days_off(ctx: _Ctx) -> list[Violation]:
+    """Runs of days off between two working days at least the minimum long."""
+    default = ctx.labour.min_consecutive_days_off
+    return _short_inner_runs(
+        ctx,
+        "min_consecutive_days_off",
+        False,
+        lambda w: _or_default(w.min_consecutive_days_off, default),
+    )
+
+
+def _max_weekends(ctx: _Ctx) -> list[Violation]:
+    """Worked weekends (Saturday or Sunday of each rota week); a unit per extra weekend."""
+    found = []
+    for worker_id, worker in ctx.workers.items():
+        limit = worker.max_weekends
+        if limit is None:
+            continue
+        worked = [
+            saturday
+            for saturday in (monday + 5 * _DAY for monday in ctx.mondays)
+            if ctx.works(worker_id, saturday) or ctx.works(worker_id, saturday + _DAY)
+        ]
+        if len(worked) > limit:
+            found.append(
+                Violation(
+                    "max_weekends",
+                    f"{ctx.label(worker_id)} works {len(worked)} weekends in the horizon "
+                    f"(max {limit}): {_join([str(d) for d in worked])}",
+                    worker_id,
+                    worked[limit],
+                    len(worked) - limit,
+                )
+            )
+    return found
+
+
 _RULES: dict[str, Callable[[_Ctx], list[Violation]]] = {
     "one_shift_per_day": _one_shift_per_day,
     "leave": _leave,
@@ -851,6 +1059,12 @@ _RULES: dict[str, Callable[[_Ctx], list[Violation]]] = {
     "requests": _requests,
     "pins": _pins,
     "stability": _stability,
+    "forbidden_successions": _forbidden_successions,
+    "max_shifts_per_type": _max_shifts_per_type,
+    "total_minutes": _total_minutes,
+    "min_consecutive_days": _min_consecutive_days,
+    "min_consecutive_days_off": _min_consecutive_days_off,
+    "max_weekends": _max_weekends,
 }
 """Every rule but ``cover`` (which is evaluated per cover rule, each with its own weight)."""
 
@@ -888,7 +1102,8 @@ def check_rota(
 
     ``week``/``weeks`` give the horizon; by default it starts on the Monday of the
     rota's first date and spans enough weeks for its last. ``history`` holds assignments
-    before the horizon (for rest, consecutive days, monthly overtime and fairness),
+    before the horizon (for rest, consecutive days, monthly overtime, fairness and
+    forbidden successions),
     ``pins`` the dispatcher's pinned cells and ``previous`` the rota to stay close to.
     """
     week, weeks = _horizon(scenario, rota, week, weeks)
@@ -906,7 +1121,8 @@ def check_rota(
         if name == "cover":
             for rule in scenario.cover:
                 weight = setting.weight if rule.weight is None else rule.weight
-                weighted += [(v, weight) for v in _cover(ctx, rule)]
+                over = weight if rule.weight_over is None else rule.weight_over
+                weighted += [(v, over if excess else weight) for v, excess in _cover(ctx, rule)]
         else:
             weighted = [(v, setting.weight) for v in _RULES[name](ctx)]
         if mode == "hard":

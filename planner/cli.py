@@ -37,6 +37,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {value}")
+    return value
+
+
 def _cmd_scenario_check(args: argparse.Namespace) -> int:
     from planner.scenario_io import load_scenario
     from planner.summary import summarise
@@ -54,14 +64,28 @@ def _cmd_scenario_generate(args: argparse.Namespace) -> int:
     from planner.scenario_io import write_scenario
 
     out = Path(args.out)
-    if out.exists() and any(out.iterdir()) and not args.force:
+
+    def unwritable(exc: OSError) -> InputError:
+        where = str(exc.filename or out)
+        return InputError([InputProblem(where, None, None, f"cannot write: {exc.strerror or exc}")])
+
+    if out.exists() and not out.is_dir():
+        raise InputError([InputProblem(str(out), None, None, "is a file, not a folder")])
+    try:
+        non_empty = out.exists() and any(out.iterdir())
+    except OSError as exc:
+        raise unwritable(exc) from exc
+    if non_empty and not args.force:
         raise InputError(
             [InputProblem(str(out), None, None, "folder is not empty; use --force to overwrite")]
         )
     scenario = generate_scenario(
         workers=args.workers, grids=args.grids, sites=args.sites, seed=args.seed, name=args.name
     )
-    write_scenario(scenario, out)
+    try:
+        write_scenario(scenario, out)
+    except OSError as exc:
+        raise unwritable(exc) from exc
     print(
         f"wrote {out}: {len(scenario.workers)} workers, {len(scenario.grids)} grids, "
         f"{len(scenario.sites)} sites (seed {args.seed})"
@@ -135,7 +159,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise InputError([InputProblem("planner check", None, "--rota", "nothing to check")])
     rota = read_rota(Path(args.rota))
     history = read_rota(Path(args.history)) if args.history else []
-    pins = read_pins(Path(args.pin)) if args.pin else []
+    pins = read_pins(Path(args.pin), scenario) if args.pin else []
     previous = read_rota(Path(args.previous)) if args.previous else None
     report = check_rota(
         scenario, rota, week=args.week, weeks=args.weeks, history=history, pins=pins,
@@ -173,8 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen = ssub.add_parser("generate", help="write a seeded synthetic scenario folder")
     gen.add_argument("--workers", type=_positive_int, default=BAOTUN_WORKERS)
     gen.add_argument("--grids", type=_positive_int, default=BAOTUN_GRIDS)
-    gen.add_argument("--sites", type=int, default=BAOTUN_SITES)
-    gen.add_argument("--seed", type=int, default=BAOTUN_SEED)
+    gen.add_argument("--sites", type=_non_negative_int, default=BAOTUN_SITES)
+    gen.add_argument("--seed", type=_non_negative_int, default=BAOTUN_SEED)
     gen.add_argument("--name", help="scenario name (default: Baotun or a synthetic name)")
     gen.add_argument("--out", required=True, help="folder to write")
     gen.add_argument("--force", action="store_true", help="overwrite a non-empty folder")

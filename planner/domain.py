@@ -33,12 +33,30 @@ def _parse_bool(value: object) -> object:
     return value
 
 
+MIDNIGHT_SHIFT_HINT = (
+    "'24:00' is not a clock time: write 00:00, and for a shift that ends at midnight "
+    "also set crosses_midnight = true"
+)
+MIDNIGHT_WINDOW_HINT = (
+    "'24:00' is not a clock time: opening hours lie within one day, so a window open "
+    "until midnight closes at 23:59"
+)
+
+
+def _is_24(value: object) -> bool:
+    return isinstance(value, str) and value.strip() in {"24:00", "24:00:00"}
+
+
 def _parse_clock(value: object) -> object:
-    """Clock times are written ``HH:MM``; ``24:00`` means the end of the day."""
+    """Shift times are written ``HH:MM`` from 00:00 to 23:59.
+
+    ``24:00`` is refused with a hint: a shift ending at midnight ends at ``00:00`` and says
+    ``crosses_midnight = true``, so a clock time never means two different instants.
+    """
     if isinstance(value, str):
         text = value.strip()
-        if text == "24:00":
-            return dt.time(0, 0)
+        if _is_24(text):
+            raise ValueError(MIDNIGHT_SHIFT_HINT)
         try:
             return dt.datetime.strptime(text, "%H:%M").time()
         except ValueError as exc:
@@ -46,8 +64,16 @@ def _parse_clock(value: object) -> object:
     return value
 
 
+def _window_clock(value: object) -> object:
+    """Opening-hour times use pydantic's time parsing; only ``24:00`` gets its own hint."""
+    if _is_24(value):
+        raise ValueError(MIDNIGHT_WINDOW_HINT)
+    return value
+
+
 SheetBool = Annotated[bool, BeforeValidator(_parse_bool)]
 Clock = Annotated[dt.time, BeforeValidator(_parse_clock)]
+WindowClock = Annotated[dt.time, BeforeValidator(_window_clock)]
 
 
 class Frozen(BaseModel):
@@ -123,6 +149,12 @@ RULE_NAMES: dict[str, str] = {
     "requests": "Workers' requests for days off or particular shifts",
     "pins": "Assignments pinned by the dispatcher",
     "stability": "Fewest changes against a given previous rota",
+    "forbidden_successions": "Shift types that may not follow another on the next day",
+    "max_shifts_per_type": "A worker's maximum number of shifts of each type in the horizon",
+    "total_minutes": "A worker's paid minutes over the horizon within their min and max",
+    "min_consecutive_days": "Runs of working days at least the minimum long",
+    "min_consecutive_days_off": "Runs of days off at least the minimum long",
+    "max_weekends": "A worker's maximum number of worked weekends in the horizon",
 }
 """The stable names of the roster rules; scenario files, breakdowns and diagnoses use them."""
 
@@ -157,6 +189,7 @@ class ShiftType(Frozen):
     crosses_midnight: bool = False
     paid_minutes: int = Field(ge=0, le=24 * 60)
     includes_meeting: bool = False
+    forbidden_next: tuple[Id, ...] = ()
 
     @property
     def length_minutes(self) -> int:
@@ -195,6 +228,18 @@ class CoverRule(Frozen):
     role: Role | None = None
     min_experienced: int = Field(default=0, ge=0)
     weight: int | None = Field(default=None, ge=0, description="overrides [rules.cover] weight")
+    weight_over: int | None = Field(
+        default=None, ge=0, description="weight per excess head when soft (default: weight)"
+    )
+    dates: tuple[dt.date, ...] = Field(
+        default=(), description="if given, the rule applies on these dates only"
+    )
+
+    def applies(self, day: dt.date, calendar: Calendar) -> bool:
+        """Whether the rule asks for cover on ``day``: its dates, else its day selectors."""
+        if self.dates:
+            return day in self.dates
+        return calendar.matches(day, self.days)
 
     @model_validator(mode="after")
     def _bounds(self) -> CoverRule:
@@ -218,6 +263,8 @@ class LabourRules(Frozen):
     max_undertime_hours_week: float = Field(default=8, ge=0, le=84)
     max_overtime_hours_month: float = Field(default=36, ge=0, le=200)
     max_nights_per_week: int = Field(default=3, ge=0, le=7)
+    min_consecutive_days: int = Field(default=1, ge=1, le=31)
+    min_consecutive_days_off: int = Field(default=1, ge=1, le=31)
     experienced_after_days: int = Field(default=365, ge=0)
 
 
@@ -316,6 +363,15 @@ class Worker(Frozen):
     weekly_hours: float = Field(gt=0, le=84)
     night_eligible: SheetBool = True
     skills: tuple[SkillGrant, ...] = ()
+    max_shifts: dict[str, int] = Field(
+        default_factory=dict, description="shift id -> most shifts of that type in the horizon"
+    )
+    min_total_minutes: int | None = Field(default=None, ge=0)
+    max_total_minutes: int | None = Field(default=None, ge=0)
+    max_consecutive_days: int | None = Field(default=None, ge=1)
+    min_consecutive_days: int | None = Field(default=None, ge=1)
+    min_consecutive_days_off: int | None = Field(default=None, ge=1)
+    max_weekends: int | None = Field(default=None, ge=0)
 
     def has_skill(self, code: str, on: dt.date) -> bool:
         """Whether the worker holds ``code`` on ``on``."""
@@ -369,8 +425,8 @@ class Request(Frozen):
 class TimeWindow(Frozen):
     """An opening interval of a site within one day."""
 
-    open: dt.time
-    close: dt.time
+    open: WindowClock
+    close: WindowClock
 
 
 class InspectionSite(Frozen):

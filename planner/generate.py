@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -95,6 +96,8 @@ SHIFTS = (
         start=dt.time(17, 30), end=dt.time(8, 0), crosses_midnight=True, paid_minutes=240,
     ),
 )  # fmt: skip
+
+LABOUR = LabourRules(max_overtime_hours_week=8)
 
 RULES = {
     "cover": RuleSetting(mode="hard", weight=1000),
@@ -231,7 +234,7 @@ def _plan_grids(
                     "generate",
                     None,
                     "--workers",
-                    f"{workers} workers cannot staff {grids} grids "
+                    f"{workers} workers cannot staff {_grids_text(grids)} "
                     f"({bases} base grids, each with a dispatcher, a handler and inspectors)",
                 )
             ]
@@ -267,7 +270,65 @@ def _plan_grids(
             )
             plans.append(_GridPlan(grid, int(share[part])))
             slot += 1
+    _check_staffable(workers, plans)
     return plans
+
+
+def _grids_text(grids: int) -> str:
+    return f"{grids} grid" if grids == 1 else f"{grids} grids"
+
+
+def _staffing_problem(workers: int, grids: int, why: str) -> InputError:
+    message = f"{workers} workers cannot staff {_grids_text(grids)}: {why}"
+    return InputError([InputProblem("generate", None, "--workers", message)])
+
+
+def _heads_per_day(rules: list[CoverRule], plans: list[_GridPlan], day: str) -> int:
+    """Fewest workers the cover rules need on a ``workday`` or ``restday``, one shift each.
+
+    Different shifts need different workers; for one shift, rules over disjoint scopes
+    (the grids, the base grids, the whole community) add up and the largest sum counts.
+    The meeting is part of the day shifts, so it needs nobody of its own.
+    """
+    meetings = {s.id for s in SHIFTS if s.kind == ShiftKind.MEETING}
+    grid_ids = {p.grid.id for p in plans}
+    base_ids = {p.grid.base for p in plans}
+    total = 0
+    for shift in sorted({s for r in rules for s in r.shifts} - meetings):
+        mins: dict[str, int] = {}
+        for r in rules:
+            if r.shifts == (shift,) and ("all" in r.days or day in r.days):
+                mins[r.scope] = max(mins.get(r.scope, 0), r.min)
+        total += max(
+            sum(n for scope, n in mins.items() if scope in grid_ids),
+            sum(n for scope, n in mins.items() if scope in base_ids),
+            mins.get("*", 0),
+        )
+    return total
+
+
+def _check_staffable(workers: int, plans: list[_GridPlan]) -> None:
+    """Refuse sizes whose cover rules no rota could meet: one shift a day, six days a week."""
+    rules = _cover_rules(plans)
+    workday = _heads_per_day(rules, plans, "workday")
+    restday = _heads_per_day(rules, plans, "restday")
+    grids = len(plans)
+    if max(workday, restday) > workers:
+        raise _staffing_problem(
+            workers,
+            grids,
+            f"the cover rules need {max(workday, restday)} workers on shift on one day, "
+            "each working one shift",
+        )
+    week = 5 * workday + 2 * restday
+    days = 7 - LABOUR.min_rest_days_per_week
+    if week > days * workers:
+        raise _staffing_problem(
+            workers,
+            grids,
+            f"the cover rules need {week} shifts a week, more than {workers} workers "
+            f"working at most {days} days each can give",
+        )
 
 
 def _skills_for(
@@ -321,6 +382,12 @@ def _make_workers(rng: np.random.Generator, plans: list[_GridPlan]) -> list[Work
     return _ensure_cover_skills(workers, plans)
 
 
+def _in_skill_order(grants: tuple[SkillGrant, ...]) -> tuple[SkillGrant, ...]:
+    """A worker's skills listed in the scenario's skill order, as workers.csv has them."""
+    order = {s.code: i for i, s in enumerate(SKILLS)}
+    return tuple(sorted(grants, key=lambda g: order[g.skill]))
+
+
 def _ensure_cover_skills(workers: list[Worker], plans: list[_GridPlan]) -> list[Worker]:
     """Top up skills so each grid's cover rules can be met (3 with fire, 4 with security)."""
     needs = {"fire": 3, "security": 4}
@@ -339,7 +406,7 @@ def _ensure_cover_skills(workers: list[Worker], plans: list[_GridPlan]) -> list[
                 fixed[i] = w.model_copy(
                     update={"skills": (*w.skills, SkillGrant(skill=code, since=since))}
                 )
-    return fixed
+    return [w.model_copy(update={"skills": _in_skill_order(w.skills)}) for w in fixed]
 
 
 def _cover_rules(plans: list[_GridPlan]) -> list[CoverRule]:
@@ -365,9 +432,10 @@ def _cover_rules(plans: list[_GridPlan]) -> list[CoverRule]:
                       role=Role.DISPATCHER),
         ]  # fmt: skip
     scale = max(1, round(len(plans) / BAOTUN_GRIDS))
+    handlers = len({p.grid.base for p in plans})  # one handler per base grid
     rules += [
-        CoverRule(id="lead-restday", scope="*", shifts=("MM",), days=("restday",), min=2 * scale,
-                  role=Role.HANDLER),
+        CoverRule(id="lead-restday", scope="*", shifts=("MM",), days=("restday",),
+                  min=min(2 * scale, handlers), role=Role.HANDLER),
         CoverRule(id="dispatchers-by-day", scope="*", shifts=("N", "S"), max=0,
                   role=Role.DISPATCHER),
         CoverRule(id="standby", scope="*", shifts=("S",), min=2 * scale, max=3 * scale),
@@ -466,7 +534,7 @@ def _make_leave(rng: np.random.Generator, workers: list[Worker]) -> list[Leave]:
     count = max(3, len(workers) // 20)
     # dispatchers lead their base grid's meeting every workday: their leave is planned apart
     pool = [i for i, w in enumerate(workers) if w.role != Role.DISPATCHER]
-    chosen = sorted(rng.choice(pool, size=count, replace=False))
+    chosen = sorted(rng.choice(pool, size=min(count, len(pool)), replace=False))
     kinds = ("annual", "sick", "training")
     leave = []
     for j, i in enumerate(chosen):
@@ -485,7 +553,7 @@ def _make_leave(rng: np.random.Generator, workers: list[Worker]) -> list[Leave]:
 
 def _make_requests(rng: np.random.Generator, workers: list[Worker]) -> list[Request]:
     week = REFERENCE_DATE + dt.timedelta(days=1)
-    count = max(6, len(workers) // 10)
+    count = min(max(6, len(workers) // 10), len(workers))
     requests = []
     for i in sorted(rng.choice(len(workers), size=count, replace=False)):
         day = week + dt.timedelta(days=int(rng.integers(0, 7)))
@@ -502,6 +570,22 @@ def _make_requests(rng: np.random.Generator, workers: list[Worker]) -> list[Requ
     return requests
 
 
+def _check_arguments(**values: int) -> None:
+    least = {"workers": 1, "grids": 1, "sites": 0, "seed": 0}
+    problems = [
+        InputProblem(
+            "generate",
+            None,
+            f"--{key}",
+            f"expected a whole number of at least {least[key]}, got {value!r}",
+        )
+        for key, value in values.items()
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < least[key]
+    ]
+    if problems:
+        raise InputError(problems)
+
+
 def generate_scenario(
     workers: int = BAOTUN_WORKERS,
     grids: int = BAOTUN_GRIDS,
@@ -509,7 +593,11 @@ def generate_scenario(
     seed: int = BAOTUN_SEED,
     name: str | None = None,
 ) -> Scenario:
-    """A complete, valid scenario; the defaults give the Baotun community."""
+    """A complete, valid scenario; the defaults give the Baotun community.
+
+    Raises :class:`InputError` for sizes no rota could staff and for negative arguments.
+    """
+    _check_arguments(workers=workers, grids=grids, sites=sites, seed=seed)
     rng = np.random.default_rng(seed)
     bbox = _bbox_for(grids)
     plans = _plan_grids(rng, workers, grids, bbox)
@@ -523,7 +611,7 @@ def generate_scenario(
             bbox=bbox,
             travel_mode="walk",
         ),
-        labour=LabourRules(max_overtime_hours_week=8),
+        labour=LABOUR,
         rules=RULES,
         calendar=Calendar(holidays=(DatedName(date=dt.date(2027, 1, 1), name="元旦"),)),
         skills=SKILLS,

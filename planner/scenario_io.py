@@ -16,6 +16,7 @@ import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -94,12 +95,25 @@ class Problems:
         self.items.append(InputProblem(file, row, column, message))
 
     def from_validation(
-        self, file: str, row: int | str | None, exc: ValidationError, prefix: str = ""
+        self,
+        file: str,
+        row: int | str | None,
+        exc: ValidationError,
+        prefix: str = "",
+        model: type[BaseModel] | None = None,
     ) -> None:
-        for err in exc.errors():
+        errors = exc.errors()
+        locs = [tuple(err["loc"]) for err in errors]
+        for err in errors:
             loc = [str(p) for p in err["loc"]]
-            column = prefix + ".".join(loc) if loc else None
+            if err["type"] == "too_short" and _has_deeper(tuple(err["loc"]), locs):
+                continue  # a list emptied by its own bad items: the items say what is wrong
             message = err["msg"].removeprefix("Value error, ")
+            if loc:
+                column: str | None = prefix + ".".join(loc)
+            else:
+                record = _record_column(model, message)
+                column = prefix + record if record else None
             value = err.get("input")
             scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
             if loc and scalar and repr(value) not in message:
@@ -111,38 +125,82 @@ class Problems:
             raise InputError(self.items)
 
 
+def _has_deeper(loc: tuple[int | str, ...], locs: Iterable[tuple[int | str, ...]]) -> bool:
+    return any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs)
+
+
+RECORD_CHECK_COLUMNS: dict[type[BaseModel], tuple[tuple[str, str], ...]] = {
+    ShiftType: (("pays", "paid_minutes"), ("", "end")),
+    Leave: (("", "end"),),
+    CoverRule: (("min_experienced", "min_experienced"), ("", "max")),
+    Request: (("", "shift_id"),),
+    ScenarioInfo: (("", "bbox"),),
+}
+"""Checks of a whole record (a model validator) name the column a user should change:
+the first (phrase in the message, column) pair that matches."""
+
+
+def _record_column(model: type[BaseModel] | None, message: str) -> str | None:
+    checks = RECORD_CHECK_COLUMNS.get(model, ()) if model is not None else ()
+    return next((column for phrase, column in checks if phrase in message), None)
+
+
 def _validate(
     model: type[M], data: dict[str, Any], problems: Problems, file: str, row: int | str
 ) -> M | None:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems.from_validation(file, row, exc)
+        problems.from_validation(file, row, exc, model=model)
         return None
 
 
 # ---------------------------------------------------------------------------- reading
 
 
-def read_csv_rows(
+@dataclass
+class CsvTable:
+    """What :func:`read_csv_table` got from a file.
+
+    ``header`` is None when the file could not be read at all (not UTF-8, empty);
+    ``rows`` are the well-formed rows, ``ids`` the ``id`` cell of every non-blank row,
+    well-formed or not, so one bad row is not reported again wherever its id is used.
+    """
+
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def read_csv_table(
     path: Path,
     required: Sequence[str],
     allowed: Callable[[str], bool],
     problems: Problems,
-) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 CSV (Excel's BOM accepted) with their spreadsheet row numbers."""
+) -> CsvTable:
+    """A UTF-8 CSV (Excel's BOM accepted) with spreadsheet row numbers (header = row 1)."""
     name = path.name
+    data = path.read_bytes()
+    raw = data.removeprefix(BOM)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.add(name, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
-        return []
+        row = raw[: exc.start].count(b"\n") + 1  # physical lines: a good guess at the row
+        at = exc.start + len(data) - len(raw)  # counting from the file's first byte
+        problems.add(
+            name, row, None, f"not UTF-8 text ({exc.reason} at byte {at}); save it as CSV UTF-8"
+        )
+        return CsvTable()
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         problems.add(name, 1, None, "the file is empty; it needs a header row")
-        return []
+        return CsvTable()
+    table = CsvTable(header=header)
     for col in required:
         if col not in header:
             problems.add(name, 1, col, "required column is missing from the header")
@@ -153,18 +211,30 @@ def read_csv_rows(
     for col, n in seen.items():
         if n > 1:
             problems.add(name, 1, col, f"column appears {n} times in the header")
-    rows: list[tuple[int, dict[str, str]]] = []
+    id_col = header.index("id") if "id" in header else None
     for number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
+        if id_col is not None and id_col < len(cells) and cells[id_col].strip():
+            table.ids.append(cells[id_col].strip())
         if len(cells) > len(header):
             problems.add(
                 name, number, None, f"{len(cells)} cells but the header has {len(header)} columns"
             )
             continue
         padded = cells + [""] * (len(header) - len(cells))
-        rows.append((number, {h: c.strip() for h, c in zip(header, padded, strict=True)}))
-    return rows
+        table.rows.append((number, {h: c.strip() for h, c in zip(header, padded, strict=True)}))
+    return table
+
+
+def read_csv_rows(
+    path: Path,
+    required: Sequence[str],
+    allowed: Callable[[str], bool],
+    problems: Problems,
+) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a UTF-8 CSV (Excel's BOM accepted) with their spreadsheet row numbers."""
+    return read_csv_table(path, required, allowed, problems).rows
 
 
 def _non_empty(row: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
@@ -275,11 +345,12 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     cover = _toml_list(doc, "cover", CoverRule, problems, required=False)
 
     skill_codes = [s.code for s in skills]
-    workers = _load_workers(root / WORKERS_FILE, skill_codes, problems)
-    leave = _load_rows(root / LEAVE_FILE, LEAVE_COLUMNS, Leave, problems, optional_file=True)
+    workers, worker_ids = _load_workers(root / WORKERS_FILE, skill_codes, problems)
+    leave = _load_rows(root / LEAVE_FILE, LEAVE_COLUMNS, Leave, problems)
     requests = _load_rows(
         root / REQUESTS_FILE, REQUEST_COLUMNS, Request, problems, optional_file=True
     )
+    # sites.csv is optional: a community may be rostered before its sites are entered
     sites = _load_sites(root / SITES_FILE, problems)
     if info is None:
         problems.raise_if_any()
@@ -288,6 +359,7 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     _check_references(
         problems,
         raw_ids={key: _raw_ids(doc, key) for key in ("skills", "grids", "shifts")},
+        worker_ids=worker_ids,
         skills=skills,
         grids=grids,
         shifts=shifts,
@@ -340,10 +412,11 @@ def _load_rows(
 
 def _load_workers(
     path: Path, skill_codes: Sequence[str], problems: Problems
-) -> list[tuple[int, Worker]]:
+) -> tuple[list[tuple[int, Worker]], list[str] | None]:
+    """Valid workers, and the id cells of all rows (None when the file cannot be read)."""
     if not path.is_file():
         problems.add(path.name, None, None, "file is missing")
-        return []
+        return [], None
     skill_columns = {SKILL_COLUMN_PREFIX + code: code for code in skill_codes}
     required = [c for c in WORKER_COLUMNS if c not in OPTIONAL_COLUMNS]
 
@@ -352,8 +425,9 @@ def _load_workers(
             return False
         return col in WORKER_COLUMNS or col in skill_columns
 
+    table = read_csv_table(path, required, allowed, problems)
     out: list[tuple[int, Worker]] = []
-    for number, row in read_csv_rows(path, required, allowed, problems):
+    for number, row in table.rows:
         data: dict[str, Any] = _non_empty(row, WORKER_COLUMNS)
         grants = []
         bad = False
@@ -375,7 +449,8 @@ def _load_workers(
         worker = _validate(Worker, data, problems, path.name, number)
         if worker is not None and not bad:
             out.append((number, worker))
-    return out
+    readable = table.header is not None and "id" in table.header
+    return out, (table.ids if readable else None)
 
 
 def _load_sites(path: Path, problems: Problems) -> list[tuple[int, InspectionSite]]:
@@ -438,6 +513,7 @@ def _check_references(
     problems: Problems,
     *,
     raw_ids: dict[str, list[str]],
+    worker_ids: list[str] | None,
     skills: list[Skill],
     grids: list[Grid],
     shifts: list[ShiftType],
@@ -452,7 +528,6 @@ def _check_references(
     grid_ids = raw_ids["grids"]
     bases = sorted({g.base for g in grids})
     shift_ids = raw_ids["shifts"]
-    worker_ids = [w.id for _, w in workers]
 
     _duplicates(problems, toml, ((f"[[skills]] {s.code}", s.code) for s in skills), "code")
     _duplicates(problems, toml, ((f"[[grids]] {g.id}", g.id) for g in grids), "id")
@@ -488,10 +563,14 @@ def _check_references(
                 SKILL_COLUMN_PREFIX + w.original_role,
                 f"the worker's original role {w.original_role!r} needs its skill date",
             )
-    for n, lv in leave:
-        _unknown(problems, LEAVE_FILE, n, "worker_id", lv.worker_id, worker_ids, "worker")
+    # worker ids as written in workers.csv, even of rows rejected for a bad cell; when
+    # workers.csv cannot be read at all, its problem is reported and references are not
+    if worker_ids is not None:
+        for n, lv in leave:
+            _unknown(problems, LEAVE_FILE, n, "worker_id", lv.worker_id, worker_ids, "worker")
+        for n, rq in requests:
+            _unknown(problems, REQUESTS_FILE, n, "worker_id", rq.worker_id, worker_ids, "worker")
     for n, rq in requests:
-        _unknown(problems, REQUESTS_FILE, n, "worker_id", rq.worker_id, worker_ids, "worker")
         if rq.shift_id is not None:
             _unknown(problems, REQUESTS_FILE, n, "shift_id", rq.shift_id, shift_ids, "shift")
     for n, site in sites:
@@ -578,7 +657,13 @@ def _fmt(value: object) -> object:
 
 
 def _toml_clean(value: Any) -> Any:
-    """Turn dumped models into TOML-friendly values (times as HH:MM, no None)."""
+    """Turn dumped models into TOML-friendly values (times as HH:MM, no None).
+
+    Whole floats are written as integers (``11``, not ``11.0``): a float field read back
+    from ``11`` holds ``11.0``, so either way the same bytes are written again.
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     if isinstance(value, dict):
         return {k: _toml_clean(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
@@ -614,7 +699,7 @@ def scenario_toml_text(scenario: Scenario) -> str:
         "calendar": scenario.calendar.model_dump(),
         "skills": [s.model_dump() for s in scenario.skills],
         "grids": [g.model_dump() for g in scenario.grids],
-        "shifts": [s.model_dump() for s in scenario.shifts],
+        "shifts": [s.model_dump(exclude_defaults=True) for s in scenario.shifts],
         "cover": [c.model_dump(exclude_defaults=True) for c in scenario.cover],
     }
     doc["scenario"]["bbox"] = list(scenario.info.bbox)
@@ -654,14 +739,14 @@ def write_scenario(scenario: Scenario, folder: str | os.PathLike[str]) -> None:
             ([x.worker_id, x.start, x.end, x.kind, x.note] for x in scenario.leave),
         ),
     )
-    if scenario.requests:
-        atomic_write_text(
-            root / REQUESTS_FILE,
-            _csv_text(
-                REQUEST_COLUMNS,
-                ([r.worker_id, r.date, r.kind, r.shift_id, r.weight] for r in scenario.requests),
-            ),
-        )
+    # always written (a header only when there are none), so no stale file survives
+    atomic_write_text(
+        root / REQUESTS_FILE,
+        _csv_text(
+            REQUEST_COLUMNS,
+            ([r.worker_id, r.date, r.kind, r.shift_id, r.weight] for r in scenario.requests),
+        ),
+    )
     atomic_write_text(
         root / SITES_FILE,
         _csv_text(SITE_COLUMNS, (_site_row(s) for s in scenario.sites)),

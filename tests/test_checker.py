@@ -234,6 +234,42 @@ def test_cover_days_follow_the_calendar() -> None:
     assert [v.date for v in report.violations] == [day(0), day(1), day(3), day(4), day(5)]
 
 
+def test_cover_dates_replace_the_day_selectors() -> None:
+    rule = cover_day(days=("mon",), dates=(day(2), day(4), day(20)), min=1)
+    report = check(scenario(only("cover"), cover=(rule,)), [a(4, "W1", "D")])
+    # Wednesday is short; Friday is covered; Monday is not asked for; day 20 is outside.
+    assert [(v.date, v.units) for v in report.violations] == [(day(2), 1)]
+
+
+def test_cover_soft_weight_over_charges_excess_heads() -> None:
+    rule = cover_day(days=("mon",), min=2, max=2, weight=100, weight_over=1)
+    sc = scenario(only("cover", "soft", 1000), cover=(rule,))
+    short = check(sc, [a(0, "W1", "D")])
+    assert short.ok
+    assert short.penalties == {"cover": 100}
+    over = check(sc, [a(0, "W1", "D"), a(0, "W2", "D"), a(0, "W3", "D")])
+    assert over.penalties == {"cover": 1}
+    assert check(sc, [a(0, "W1", "D"), a(0, "W2", "D")]).penalties == {"cover": 0}
+
+
+def test_cover_weight_over_defaults_to_the_weight_and_spares_experienced_heads() -> None:
+    plain = cover_day(id="plain", days=("mon",), min=0, max=1, weight=7)
+    only_over = cover_day(id="over", days=("mon",), min=0, max=1, weight_over=3)
+    workers = (worker("W1", joined=NEW), worker("W2", joined=NEW), worker("W3"))
+    experienced = cover_day(
+        id="exp", days=("mon",), min=1, max=1, min_experienced=1, weight=50, weight_over=2
+    )
+    sc = scenario(only("cover", "soft", 10), workers, cover=(plain, only_over, experienced))
+    report = check(sc, [a(0, "W1", "D"), a(0, "W2", "D")])
+    # plain: 1 excess at its weight 7; over: 1 excess at 3; exp: 1 excess at 2 and
+    # 1 missing experienced head at 50.
+    assert report.penalties == {"cover": 7 + 3 + 2 + 50}
+    # A shortage under a rule without its own weight is charged at the rule weight.
+    short = cover_day(id="short", days=("mon",), min=1, weight_over=3)
+    alone = scenario(only("cover", "soft", 10), cover=(short,))
+    assert check(alone, []).penalties == {"cover": 10}
+
+
 # ---------------------------------------------------------------------------- structure
 
 
@@ -341,6 +377,79 @@ def test_max_consecutive_days_across_two_rota_weeks() -> None:
     rota = [a(n, "W1", "D") for n in range(3, 11)]  # 8 days in a row
     report = check(sc, rota, weeks=2)
     assert units(report.violations, "max_consecutive_days") == 2
+
+
+def test_max_consecutive_days_worker_limit_overrides_the_labour_default() -> None:
+    workers = (
+        worker("W1", max_consecutive_days=3),
+        worker("W2"),
+        worker("W3", max_consecutive_days=7),
+    )
+    labour = LabourRules(max_consecutive_days=6)
+    sc = scenario(only("max_consecutive_days"), workers, labour=labour)
+    rota = [a(n, "W1", "D") for n in range(5)]
+    rota += [a(n, w, "D") for n in range(7) for w in ("W2", "W3")]
+    report = check(sc, rota)
+    assert [(v.worker_id, v.units, v.date) for v in report.violations] == [
+        ("W1", 2, day(3)),
+        ("W2", 1, day(6)),
+    ]
+    assert "(max 3)" in report.violations[0].message
+
+
+def test_min_consecutive_days_short_inner_runs_and_edge_exemptions() -> None:
+    workers = (worker("W1"), worker("W2"), worker("W3", min_consecutive_days=1))
+    labour = LabourRules(min_consecutive_days=3)
+    sc = scenario(only("min_consecutive_days", "soft", 4), workers, labour=labour)
+    history = [Assignment(day(-1), "W1", "D")]
+    rota = [
+        a(0, "W1", "D"),  # touches the first day: exempt, history or not
+        a(2, "W1", "D"), a(3, "W1", "D"),  # inside, 2 of 3: one short run
+        a(6, "W1", "D"),  # touches the last day: exempt
+        a(1, "W2", "D"), a(2, "W2", "N"), a(3, "W2", "D"),  # 3 days: kept
+        a(5, "W2", "D"),  # inside, 1 of 3: one short run
+        a(3, "W3", "D"),  # W3's own minimum of 1: no rule
+    ]  # fmt: skip
+    report = check(sc, rota, history=history)
+    assert report.penalties == {"min_consecutive_days": 4 * 2}
+    assert [(v.worker_id, v.date, v.units) for v in report.soft_breaches] == [
+        ("W1", day(2), 1),
+        ("W2", day(5), 1),
+    ]
+    assert report.soft_breaches[0].message == (
+        "W1 (Name W1) has 2 consecutive days 2026-12-09..2026-12-10 (min 3)"
+    )
+
+
+def test_min_consecutive_days_default_of_one_is_no_rule() -> None:
+    sc = scenario(only("min_consecutive_days"))
+    assert check(sc, [a(1, "W1", "D"), a(3, "W1", "D"), a(5, "W1", "D")]).ok
+
+
+def test_min_consecutive_days_off_short_inner_runs_with_leave_and_edges() -> None:
+    workers = (worker("W1"), worker("W2"), worker("W3", min_consecutive_days_off=3))
+    labour = LabourRules(min_consecutive_days_off=2)
+    leave = (Leave(worker_id="W3", start=day(1), end=day(2)),)
+    sc = scenario(only("min_consecutive_days_off"), workers, labour=labour, leave=leave)
+    rota = [
+        # W1 off on day 1 and on day 4, each alone between working days: two short runs.
+        a(0, "W1", "D"), a(2, "W1", "D"), a(3, "W1", "D"), a(5, "W1", "D"), a(6, "W1", "D"),
+        # W2 off days 0 (edge: exempt), 2-3 (2 of 2: kept), 5-6 (edge: exempt).
+        a(1, "W2", "D"), a(4, "W2", "D"),
+        # W3 (own min 3): leave 1-2 plus day 3 make 3 days off; day 5 alone is short.
+        a(0, "W3", "D"), a(4, "W3", "D"), a(6, "W3", "D"),
+    ]  # fmt: skip
+    report = check(sc, rota)
+    assert [(v.worker_id, v.date, v.units) for v in report.violations] == [
+        ("W1", day(1), 1),
+        ("W1", day(4), 1),
+        ("W3", day(5), 1),
+    ]
+    assert report.violations[2].message == (
+        "W3 (Name W3) has 1 consecutive days off 2026-12-12..2026-12-12 (min 3)"
+    )
+    # A worker who never works has one off run touching both edges: exempt.
+    assert check(sc, []).ok
 
 
 # ------------------------------------------------------------------------ weekly rules
@@ -453,6 +562,87 @@ def test_pairing_old_new_per_base_grid_and_night() -> None:
         "night patrol of base B1 on 2026-12-07: W1, W2 with no experienced worker "
         "(365 days' tenure)"
     )
+
+
+# ---------------------------------------------------------------------- worker limits
+
+
+def with_forbidden_next(sc: Scenario, **forbidden: tuple[str, ...]) -> Scenario:
+    shifts = tuple(
+        s.model_copy(update={"forbidden_next": forbidden.get(s.id, ())}) for s in sc.shifts
+    )
+    return sc.model_copy(update={"shifts": shifts})
+
+
+def test_forbidden_successions_on_consecutive_dates_with_history() -> None:
+    sc = with_forbidden_next(scenario(only("forbidden_successions", "soft", 5)), N=("D", "K"))
+    history = [
+        Assignment(day(-3), "W1", "N"),
+        Assignment(day(-2), "W1", "D"),  # a pair within history: not checked
+        Assignment(day(-1), "W1", "N"),
+    ]
+    rota = [
+        a(0, "W1", "D"),  # after history's N on Sunday: 1
+        a(2, "W2", "N"), a(3, "W2", "K"),  # 1
+        a(4, "W2", "N"), a(5, "W2", "N"),  # N after N is allowed
+        a(6, "W2", "D"),  # D after N: 1
+        a(2, "W3", "N"), a(4, "W3", "D"),  # not consecutive dates
+        a(5, "W3", "D"), a(6, "W3", "N"),  # D may be followed by N
+    ]  # fmt: skip
+    report = check(sc, rota, history=history)
+    assert report.penalties == {"forbidden_successions": 5 * 3}
+    assert [(v.worker_id, v.date) for v in report.soft_breaches] == [
+        ("W1", day(0)),
+        ("W2", day(3)),
+        ("W2", day(6)),
+    ]
+    assert report.soft_breaches[0].message == (
+        "W1 (Name W1) works D on 2026-12-07 after N on 2026-12-06; N may not be followed "
+        "by D the next day"
+    )
+
+
+def test_max_shifts_per_type() -> None:
+    workers = (worker("W1", max_shifts={"N": 1, "D": 0}), worker("W2", max_shifts={"N": 3}))
+    sc = scenario(only("max_shifts_per_type"), workers)
+    rota = [a(0, "W1", "N"), a(1, "W1", "D"), a(2, "W1", "N"), a(4, "W1", "N")]
+    rota += [a(n, "W2", "N") for n in (0, 2, 4)] + [a(6, "W2", "D")]
+    report = check(sc, rota)
+    assert [(v.worker_id, v.units) for v in report.violations] == [("W1", 2), ("W1", 1)]
+    assert report.violations[0].message == "W1 (Name W1) has 3 N shifts in the horizon (max 1)"
+
+
+def test_total_minutes_counts_started_hours_beyond_each_bound() -> None:
+    workers = (
+        worker("W1", max_total_minutes=1000),
+        worker("W2", min_total_minutes=600),
+        worker("W3", min_total_minutes=480, max_total_minutes=480),
+    )
+    sc = scenario(only("total_minutes", "soft", 3), workers)
+    # W1: 480 + 480 + 360 = 1320 min, 320 above: 6 started hours.  W2: 480, 120 below: 2.
+    rota = [a(0, "W1", "D"), a(1, "W1", "D"), a(3, "W1", "N"), a(0, "W2", "D"), a(2, "W3", "D")]
+    report = check(sc, rota)
+    assert [(v.worker_id, v.units) for v in report.soft_breaches] == [("W1", 6), ("W2", 2)]
+    assert report.penalties == {"total_minutes": 3 * 8}
+    assert report.soft_breaches[0].message == (
+        "W1 (Name W1) is paid 22 h in the horizon, above the max 16 h 40 min"
+    )
+
+
+def test_max_weekends_over_three_rota_weeks() -> None:
+    workers = (worker("W1", max_weekends=1), worker("W2", max_weekends=0), worker("W3"))
+    sc = scenario(only("max_weekends", "soft", 10), workers)
+    rota = [
+        a(5, "W1", "D"), a(13, "W1", "D"), a(19, "W1", "D"), a(20, "W1", "D"),  # 3 weekends
+        a(4, "W2", "D"), a(6, "W2", "D"),  # Friday is no weekend; Sunday is: 1 weekend
+        *(a(n, "W3", "D") for n in (5, 6, 12, 13, 19, 20)),  # no limit
+    ]  # fmt: skip
+    report = check(sc, rota, weeks=3)
+    assert [(v.worker_id, v.units, v.date) for v in report.soft_breaches] == [
+        ("W1", 2, day(12)),
+        ("W2", 1, day(5)),
+    ]
+    assert report.penalties == {"max_weekends": 10 * 3}
 
 
 # ---------------------------------------------------------------------------- soft rules

@@ -140,12 +140,6 @@ def test_generate_workers_must_be_a_positive_number(value, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `scenario generate` lets bad arguments through: --sites -5 writes a folder "
-    "with no sites and exits 0; --seed -1, too few workers for the requests (--workers 5 "
-    "--grids 1) and --out naming a file end in a Python traceback instead of exit 2",
-)
 @pytest.mark.parametrize(
     "extra",
     [
@@ -156,12 +150,55 @@ def test_generate_workers_must_be_a_positive_number(value, tmp_path, capsys):
     ],
     ids=["negative-sites", "negative-seed", "five-workers", "out-is-a-file"],
 )
-def test_generate_bad_arguments_exit_2(extra, tmp_path):
+def test_generate_bad_arguments_exit_2(extra, tmp_path, capsys):
     out = tmp_path / "out"
     if extra == ["--out-is-a-file"]:
         out.write_text("not a folder", encoding="utf-8")
         extra = []
     assert run(["scenario", "generate", *extra, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert out.is_file() or not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--sites", "-5"], "argument --sites: expected a number of 0 or more, got -5"),
+        (["--seed", "-1"], "argument --seed: expected a number of 0 or more, got -1"),
+        (["--seed", "x"], "argument --seed: expected a whole number, got 'x'"),
+        (
+            ["--workers", "5", "--grids", "1", "--sites", "10"],
+            "error: generate, column '--workers': 5 workers cannot staff 1 grid: ",
+        ),
+    ],
+)
+def test_generate_bad_arguments_say_what_is_wrong(extra, message, tmp_path, capsys):
+    assert run(["scenario", "generate", *extra, "--out", str(tmp_path / "out")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_generate_out_is_a_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.write_text("not a folder", encoding="utf-8")
+    assert run(["scenario", "generate", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == f"error: {out}: is a file, not a folder\n"
+    assert out.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_generate_out_inside_a_file_exits_2(tmp_path, capsys):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    argv = ["--workers", "30", "--grids", "3", "--sites", "5"]
+    assert run(["scenario", "generate", *argv, "--out", str(tmp_path / "file" / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "cannot write: " in err
+    assert "Traceback" not in err
+
+
+def test_generate_zero_sites(tmp_path):
+    argv = ["--workers", "30", "--grids", "3", "--sites", "0", "--seed", "0"]
+    assert run(["scenario", "generate", *argv, "--out", str(tmp_path / "out")]) == 0
+    assert run(["scenario", "check", str(tmp_path / "out")]) == 0
 
 
 # ------------------------------------------------------------------------- usage, help

@@ -98,13 +98,15 @@ def test_bad_clock_text_rejected():
         shift("8 am", "17:00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the documented '24:00 means the end of the day' parses to 00:00, so a shift "
-    "ending at 24:00 is rejected as ending before it starts unless crosses_midnight is set",
-)
-def test_shift_ending_at_24_00_ends_that_day():
-    assert shift("16:00", "24:00").length_minutes == 480
+def test_shift_ending_at_24_00_is_refused_with_a_hint():
+    with pytest.raises(
+        ValidationError,
+        match=r"'24:00' is not a clock time: write 00:00, and for a shift that ends at "
+        r"midnight also set crosses_midnight = true",
+    ):
+        shift("16:00", "24:00")
+    # what the hint says to write
+    assert shift("16:00", "00:00", crosses_midnight=True).length_minutes == 480
 
 
 # --------------------------------------------------------------------------- calendar

@@ -6,11 +6,12 @@ import datetime as dt
 import statistics
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from planner._errors import InputError, InputProblem
 from planner.domain import Role, Scenario
-from planner.generate import generate_scenario
+from planner.generate import _make_leave, _make_requests, generate_scenario
 from planner.scenario_io import load_scenario, write_scenario
 from planner.summary import due_per_day
 
@@ -206,21 +207,75 @@ def test_too_few_workers_for_the_grids():
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with one grid there is one base grid and so one handler, but the generator "
-    "still writes cover rule lead-restday with min 2 handlers; the scenario fails to load",
-)
 def test_single_grid_community_loads_back_valid(tmp_path):
     write_scenario(generate_scenario(workers=14, grids=1, sites=50), tmp_path)
     assert len(load_scenario(tmp_path).workers) == 14
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fewer than 6 workers pass the staffing check, then drawing 6 distinct "
-    "workers for requests raises numpy's ValueError instead of an InputError",
-)
-def test_too_few_workers_for_requests_is_an_input_error():
+def test_five_workers_for_one_grid_is_an_input_error_not_a_crash():
     with pytest.raises(InputError):
         generate_scenario(workers=5, grids=1, sites=10)
+
+
+def test_single_grid_community_needs_no_more_handlers_than_it_has():
+    scenario = generate_scenario(workers=14, grids=1, sites=0)
+    handlers = sum(w.role == Role.HANDLER for w in scenario.workers)
+    lead = next(c for c in scenario.cover if c.id == "lead-restday")
+    assert (handlers, lead.min) == (1, 1)
+
+
+def test_too_few_workers_for_one_day_of_cover():
+    with pytest.raises(InputError) as info:
+        generate_scenario(workers=5, grids=1, sites=10)
+    assert info.value.problems == [
+        InputProblem(
+            "generate",
+            None,
+            "--workers",
+            "5 workers cannot staff 1 grid: the cover rules need 9 workers on shift on one day, "
+            "each working one shift",
+        )
+    ]
+
+
+def test_too_few_workers_for_a_week_of_cover():
+    # 12 workers fill each day's 11 workday shifts, but not 73 shifts in a week of 6-day weeks
+    with pytest.raises(InputError) as info:
+        generate_scenario(workers=12, grids=1, sites=10)
+    (problem,) = info.value.problems
+    assert problem.message == (
+        "12 workers cannot staff 1 grid: the cover rules need 73 shifts a week, more than "
+        "12 workers working at most 6 days each can give"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("workers", 0), ("grids", 0), ("sites", -5), ("seed", -1)],
+)
+def test_out_of_range_arguments_are_input_errors(argument, value):
+    with pytest.raises(InputError) as info:
+        generate_scenario(**{argument: value})
+    (problem,) = info.value.problems
+    assert (problem.file, problem.column) == ("generate", f"--{argument}")
+    assert problem.message.endswith(f"got {value}")
+
+
+def test_no_sites_is_allowed():
+    assert generate_scenario(workers=30, grids=3, sites=0).sites == ()
+
+
+def test_leave_and_requests_never_draw_more_workers_than_there_are(baotun_generated):
+    few = list(baotun_generated.workers[:4])  # a dispatcher, a handler, two inspectors
+    rng = np.random.default_rng(0)
+    leave = _make_leave(rng, few)
+    requests = _make_requests(rng, few)
+    assert len(leave) == 3 and len(requests) == 4
+    assert len({x.worker_id for x in requests}) == 4
+
+
+def test_worker_skills_are_listed_in_the_scenario_skill_order(baotun_generated):
+    order = [s.code for s in baotun_generated.skills]
+    for w in baotun_generated.workers:
+        codes = [g.skill for g in w.skills]
+        assert codes == sorted(codes, key=order.index), w.id

@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import io
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -186,6 +187,9 @@ def write_rota(result: RosterResult, out: Path, time_limit: float) -> None:
         (staging / "ics").mkdir()
         for worker in result.problem.workers:
             (staging / "ics" / f"{worker.id}.ics").write_bytes(worker_ics(result, worker.id))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the rota is for everyone
         if out.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             out.rename(retired / out.name)

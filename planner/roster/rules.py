@@ -32,11 +32,21 @@ class RuleContext:
     penalties: dict[str, list[tuple[int, Expr]]] = field(default_factory=dict)
     assumptions: dict[str, cp_model.IntVar] = field(default_factory=dict)
     shortfalls: list[tuple[str, dt.date, cp_model.IntVar, str]] = field(default_factory=list)
+    _work: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
     # -- views -------------------------------------------------------------------------
     def works(self, w: int, d: int) -> Expr:
         """1 if worker ``w`` has a shift on day ``d``."""
         return sum(self.x[w, d, s] for s in range(len(self.problem.shifts)))
+
+    def work_var(self, w: int, d: int) -> cp_model.IntVar:
+        """A boolean equal to ``works(w, d)``, made once, for rules that need a literal."""
+        key = (w, d)
+        if key not in self._work:
+            var = self.model.new_bool_var(f"work[{w},{d}]")
+            self.model.add(var == self.works(w, d))
+            self._work[key] = var
+        return self._work[key]
 
     def shift_ids(self, kind: ShiftKind) -> list[int]:
         """Indices of assignable shifts of one kind."""
@@ -66,6 +76,7 @@ class RuleContext:
         hi: int | None,
         *,
         weight: int | None = None,
+        weight_over: int | None = None,
         unit: int = 1,
         track: tuple[dt.date, str] | None = None,
     ) -> None:
@@ -95,23 +106,28 @@ class RuleContext:
             else:
                 units = self.model.new_int_var(0, big, f"{rule}:{label}:{side}:units")
                 self.model.add(units * unit >= gap)
-            self.penalise(rule, w, units)
+            self.penalise(rule, w if side == "under" or weight_over is None else weight_over, units)
             if track is not None and side == "under":
                 self.shortfalls.append((label, track[0], units, track[1]))
 
-    def forbid_together(self, rule: str, label: str, lits: Sequence[cp_model.IntVar]) -> None:
-        """Not all of ``lits`` at once: hard clause or a penalty when they coincide."""
+    def forbid_together(
+        self,
+        rule: str,
+        label: str,
+        lits: Sequence[cp_model.IntVar],
+        absent: Sequence[cp_model.IntVar] = (),
+    ) -> None:
+        """Not all of ``lits`` true with all of ``absent`` false: a clause, or a penalty."""
         setting = self.problem.rule(rule)
         if setting.mode == "off":
             return
+        clause = [*(lit.Not() for lit in lits), *absent]
         if setting.mode == "hard":
-            self.model.add_bool_or([lit.Not() for lit in lits]).only_enforce_if(
-                self.guard(rule, label)
-            )
+            self.model.add_bool_or(clause).only_enforce_if(self.guard(rule, label))
             return
-        both = self.model.new_bool_var(f"{rule}:{label}")
-        self.model.add_bool_or([*(lit.Not() for lit in lits), both])
-        self.penalise(rule, setting.weight, both)
+        hit = self.model.new_bool_var(f"{rule}:{label}")
+        self.model.add_bool_or([*clause, hit])
+        self.penalise(rule, setting.weight, hit)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -153,7 +169,7 @@ def cover(ctx: RuleContext) -> None:
         grids = set(sc.scope_grids(rule.scope))
         shifts = _counted_shifts(ctx, rule.shifts)
         for d, day in enumerate(p.days):
-            if not sc.calendar.matches(day, rule.days):
+            if not rule.applies(day, sc.calendar):
                 continue
             eligible = [
                 w
@@ -172,6 +188,7 @@ def cover(ctx: RuleContext) -> None:
                 rule.min or None,
                 rule.max,
                 weight=rule.weight,
+                weight_over=rule.weight_over,
                 track=(day, rule.id),
             )
             if rule.min_experienced:
@@ -238,9 +255,9 @@ def min_rest(ctx: RuleContext) -> None:
 def max_consecutive_days(ctx: RuleContext) -> None:
     """No run of working days longer than the maximum; history days count."""
     p = ctx.problem
-    limit = p.scenario.labour.max_consecutive_days
-    span = limit + 1
     for w, worker in enumerate(p.workers):
+        limit = worker.max_consecutive_days or p.scenario.labour.max_consecutive_days
+        span = limit + 1
         for first in range(-limit, len(p.days) - limit):
             days = range(first, first + span)
             expr: Expr = 0
@@ -525,6 +542,98 @@ def stability(ctx: RuleContext) -> None:
                 ctx.penalise("stability", setting.weight, expr)
 
 
+def forbidden_successions(ctx: RuleContext) -> None:
+    """Shift types that may not follow another on the next date (history's last day too)."""
+    p = ctx.problem
+    index = {s.id: i for i, s in enumerate(p.shifts)}
+    pairs = [(i, index[t]) for i, s in enumerate(p.shifts) for t in s.forbidden_next if t in index]
+    if not pairs:
+        return
+    eve = p.week - dt.timedelta(days=1)
+    for w, worker in enumerate(p.workers):
+        for d in range(len(p.days) - 1):
+            for a, b in pairs:
+                label = f"{worker.id} {p.days[d]} {p.shifts[a].id} then {p.shifts[b].id}"
+                ctx.forbid_together(
+                    "forbidden_successions", label, [ctx.x[w, d, a], ctx.x[w, d + 1, b]]
+                )
+        last = p.history_by_worker.get(worker.id, {}).get(eve)
+        if last in index:
+            for a, b in pairs:
+                if a == index[last]:
+                    label = f"{worker.id} {eve} {last} (history) then {p.shifts[b].id}"
+                    ctx.forbid_together("forbidden_successions", label, [ctx.x[w, 0, b]])
+
+
+def max_shifts_per_type(ctx: RuleContext) -> None:
+    """A worker's cap on shifts of each type over the horizon."""
+    p = ctx.problem
+    index = {s.id: i for i, s in enumerate(p.shifts)}
+    for w, worker in enumerate(p.workers):
+        for sid, limit in sorted(worker.max_shifts.items()):
+            if sid not in index:
+                continue
+            count = sum(ctx.x[w, d, index[sid]] for d in range(len(p.days)))
+            ctx.bound("max_shifts_per_type", f"{worker.id} {sid}", count, None, limit)
+
+
+def total_minutes(ctx: RuleContext) -> None:
+    """A worker's paid minutes over the horizon within their own min and max."""
+    p = ctx.problem
+    for w, worker in enumerate(p.workers):
+        low, high = worker.min_total_minutes, worker.max_total_minutes
+        if low is None and high is None:
+            continue
+        paid = _paid_in(ctx, w, range(len(p.days)))
+        ctx.bound("total_minutes", worker.id, paid, low or None, high, unit=60)
+
+
+def _min_runs(ctx: RuleContext, rule: str, working: bool) -> None:
+    """Forbid short maximal runs strictly inside the horizon (edges are exempt)."""
+    p = ctx.problem
+    lab = p.scenario.labour
+    n = len(p.days)
+    for w, worker in enumerate(p.workers):
+        if working:
+            need = worker.min_consecutive_days or lab.min_consecutive_days
+        else:
+            need = worker.min_consecutive_days_off or lab.min_consecutive_days_off
+        for length in range(1, need):
+            for d in range(0, n - length - 1):
+                inner = [ctx.work_var(w, d + k) for k in range(1, length + 1)]
+                outer = [ctx.work_var(w, d), ctx.work_var(w, d + length + 1)]
+                label = f"{worker.id} {length}-day run from {p.days[d + 1]}"
+                if working:  # off, work x length, off
+                    ctx.forbid_together(rule, label, inner, absent=outer)
+                else:  # work, off x length, work
+                    ctx.forbid_together(rule, label, outer, absent=inner)
+
+
+def min_consecutive_days(ctx: RuleContext) -> None:
+    """Runs of working days at least the minimum long (runs at the horizon edges exempt)."""
+    _min_runs(ctx, "min_consecutive_days", working=True)
+
+
+def min_consecutive_days_off(ctx: RuleContext) -> None:
+    """Runs of days off at least the minimum long (runs at the horizon edges exempt)."""
+    _min_runs(ctx, "min_consecutive_days_off", working=False)
+
+
+def max_weekends(ctx: RuleContext) -> None:
+    """A worker's cap on worked weekends (Saturday or Sunday worked) in the horizon."""
+    p = ctx.problem
+    for w, worker in enumerate(p.workers):
+        if worker.max_weekends is None:
+            continue
+        weekends = []
+        for k in range(p.weeks):
+            both = [ctx.work_var(w, 7 * k + 5), ctx.work_var(w, 7 * k + 6)]
+            worked = ctx.model.new_bool_var(f"weekend[{worker.id},{k}]")
+            ctx.model.add_max_equality(worked, both)
+            weekends.append(worked)
+        ctx.bound("max_weekends", worker.id, sum(weekends), None, worker.max_weekends)
+
+
 CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
     "cover": cover,
     "one_shift_per_day": one_shift_per_day,
@@ -542,5 +651,11 @@ CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
     "requests": requests,
     "pins": pins,
     "stability": stability,
+    "forbidden_successions": forbidden_successions,
+    "max_shifts_per_type": max_shifts_per_type,
+    "total_minutes": total_minutes,
+    "min_consecutive_days": min_consecutive_days,
+    "min_consecutive_days_off": min_consecutive_days_off,
+    "max_weekends": max_weekends,
 }
 """Every rule by its stable name; the keys equal ``planner.domain.RULE_NAMES``."""
