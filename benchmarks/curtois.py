@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
 from planner.domain import (
     CoverRule,
@@ -38,7 +39,7 @@ from planner.domain import (
     Worker,
 )
 from planner.roster.problem import RosterProblem
-from planner.roster.solve import RosterResult, solve_roster
+from planner.roster.solve import DEFAULT_WORKERS, RosterResult, solve_roster
 
 START = dt.date(2024, 1, 1)  # a Monday: day 0 of every instance
 HARD = RuleSetting(mode="hard")
@@ -220,7 +221,7 @@ def run_instance(path: Path, time_limit: float, seed: int, workers: int, out: Pa
     started = time.monotonic()
     try:
         result = solve_roster(problem, time_limit=time_limit, seed=seed, workers=workers)
-    except Exception as exc:
+    except PlannerError as exc:  # a benchmark row records an infeasible or timed-out run
         return Row(path.stem, None, None, None, time.monotonic() - started, type(exc).__name__,
                    None, None)  # fmt: skip
     seconds = time.monotonic() - started
@@ -242,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instances", required=True, type=Path)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--only", nargs="*", help="instance names, e.g. Instance1 Instance5")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)

@@ -142,6 +142,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
         seed=args.seed,
         workers=args.workers,
         progress=terminal_progress if live else None,
+        strategy=args.strategy,
     )
     write_rota(result, Path(args.out), args.time_limit)
     print(f"{result.summary()} -> {args.out}")
@@ -176,6 +177,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; every sub-command sets ``func``."""
     from planner.generate import BAOTUN_GRIDS, BAOTUN_SEED, BAOTUN_SITES, BAOTUN_WORKERS
+    from planner.roster.solve import DEFAULT_WORKERS, STRATEGIES
 
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -214,7 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--previous", help="a previous rota.csv to change as little as possible")
     roster.add_argument("--time-limit", type=_positive_float, default=30.0, help="seconds")
     roster.add_argument("--seed", type=int, default=0)
-    roster.add_argument("--workers", type=_positive_int, default=2, help="solver threads")
+    roster.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"CP-SAT search workers (default {DEFAULT_WORKERS}; 1 = reproducible)",
+    )
+    roster.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        help="cpsat: CP-SAT alone; auto (default unless --workers 1): CP-SAT for half the "
+        "time, then roster-shaped large-neighbourhood search; lns: LNS after a fifth",
+    )
     roster.add_argument("--allow-unfilled", action="store_true",
                         help="make cover soft and list the needs left open")  # fmt: skip
     roster.add_argument("--quiet", action="store_true", help="only the one-line summary")

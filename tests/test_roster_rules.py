@@ -252,3 +252,28 @@ def test_rule_off_is_ignored():
         rules={"night_eligibility": RuleSetting(mode="off")},
     )
     assert shifts_of(checked(solve(sc)), "A")[WEEK] == "N"
+
+
+def test_lns_improves_a_first_solution_to_the_optimum():
+    import time
+
+    from ortools.sat.python import cp_model
+
+    from planner.roster.lns import improve
+    from planner.roster.problem import RosterProblem
+    from planner.roster.solve import build_model
+
+    workers = [worker("A"), worker("B"), worker("C")]
+    cover = [need("d", "D", min=2, max=2), need("n", "N", min=1, max=1)]
+    sc = scenario(workers, cover, rules={"cover": soft(5), "fairness": soft(1)})
+    exact = solve(sc)
+    ctx = build_model(RosterProblem(sc, WEEK, 1))
+    first = cp_model.CpSolver()
+    first.parameters.stop_after_first_solution = True
+    first.parameters.num_workers = 1
+    assert first.solve(ctx.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    start = round(first.objective_value)
+    outcome = improve(ctx, first, deadline=time.monotonic() + 5, seed=1, workers=1)
+    assert outcome.objective <= start
+    assert outcome.objective == exact.objective
+    assert outcome.iterations >= 1 or start == exact.objective

@@ -110,6 +110,25 @@ class RuleContext:
             if track is not None and side == "under":
                 self.shortfalls.append((label, track[0], units, track[1]))
 
+    def forbid_followers(
+        self,
+        rule: str,
+        label: str,
+        lit: cp_model.IntVar,
+        followers: Sequence[cp_model.IntVar],
+    ) -> None:
+        """``lit`` excludes every one of ``followers`` (mutually exclusive shifts of one day).
+
+        Hard, this is one clique constraint ``lit + sum(followers) <= 1``, tighter and
+        smaller than a clause per pair; soft, each pair is its own unit.
+        """
+        setting = self.problem.rule(rule)
+        if setting.mode == "hard":
+            self.model.add(lit + sum(followers) <= 1).only_enforce_if(self.guard(rule, label))
+            return
+        for other in followers:
+            self.forbid_together(rule, label + f" ({other.name})", [lit, other])
+
     def forbid_together(
         self,
         rule: str,
@@ -226,19 +245,32 @@ def min_rest(ctx: RuleContext) -> None:
     rest = dt.timedelta(hours=p.scenario.labour.min_rest_hours)
     shifts = p.shifts
     n_days = len(p.days)
+    # which shifts on the day after (offset 1) or the one after that (2) come too soon;
+    # shift times repeat daily, so one table serves every worker and date
+    too_soon = {
+        (s1, offset): [
+            s2
+            for s2, b in enumerate(shifts)
+            if shift_interval(b, p.week + dt.timedelta(days=offset))[0]
+            - shift_interval(a, p.week)[1]
+            < rest
+        ]
+        for s1, a in enumerate(shifts)
+        for offset in (1, 2)
+    }
     for w, worker in enumerate(p.workers):
         for d1 in range(n_days):
             for s1, a in enumerate(shifts):
-                _, end = shift_interval(a, p.days[d1])
-                for d2 in range(d1 + 1, min(d1 + 3, n_days)):
-                    for s2, b in enumerate(shifts):
-                        start, _ = shift_interval(b, p.days[d2])
-                        if start - end < rest:
-                            ctx.forbid_together(
-                                "min_rest",
-                                f"{worker.id} {p.days[d1]} {a.id} then {p.days[d2]} {b.id}",
-                                [ctx.x[w, d1, s1], ctx.x[w, d2, s2]],
-                            )
+                for offset in (1, 2):
+                    d2 = d1 + offset
+                    if d2 >= n_days or not too_soon[s1, offset]:
+                        continue
+                    ctx.forbid_followers(
+                        "min_rest",
+                        f"{worker.id} {p.days[d1]} {a.id} then {p.days[d2]}",
+                        ctx.x[w, d1, s1],
+                        [ctx.x[w, d2, s2] for s2 in too_soon[s1, offset]],
+                    )
         for day, sid in p.history_by_worker.get(worker.id, {}).items():
             _, end = shift_interval(p.scenario.shift(sid), day)
             for d2 in range(min(3, n_days)):
@@ -550,12 +582,15 @@ def forbidden_successions(ctx: RuleContext) -> None:
     if not pairs:
         return
     eve = p.week - dt.timedelta(days=1)
+    after = {a: [b for a2, b in pairs if a2 == a] for a, _ in pairs}
     for w, worker in enumerate(p.workers):
         for d in range(len(p.days) - 1):
-            for a, b in pairs:
-                label = f"{worker.id} {p.days[d]} {p.shifts[a].id} then {p.shifts[b].id}"
-                ctx.forbid_together(
-                    "forbidden_successions", label, [ctx.x[w, d, a], ctx.x[w, d + 1, b]]
+            for a, followers in after.items():
+                ctx.forbid_followers(
+                    "forbidden_successions",
+                    f"{worker.id} {p.days[d]} {p.shifts[a].id} then {p.days[d + 1]}",
+                    ctx.x[w, d, a],
+                    [ctx.x[w, d + 1, b] for b in followers],
                 )
         last = p.history_by_worker.get(worker.id, {}).get(eve)
         if last in index:

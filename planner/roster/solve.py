@@ -18,10 +18,16 @@ from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
+from planner.roster.lns import improve
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
+
+DEFAULT_WORKERS = 8
+"""CP-SAT search workers. More than the cores: a diverse portfolio (max_lp, core, LNS...)
+finds better bounds and solutions on 2 cores than 2 workers do (benchmarks/)."""
+STRATEGIES = ("auto", "cpsat", "lns")
 
 
 @dataclass(frozen=True)
@@ -119,15 +125,42 @@ def solve_roster(
     *,
     time_limit: float = 30.0,
     seed: int = 0,
-    workers: int = 2,
+    workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
+    strategy: str | None = None,
 ) -> RosterResult:
-    """Solve the roster problem; raise InfeasibleError or NoSolutionError when no rota."""
+    """Solve the roster problem; raise InfeasibleError or NoSolutionError when no rota.
+
+    ``strategy``: ``cpsat`` gives CP-SAT the whole time limit; ``auto`` gives it half and,
+    unless it proved optimality by then, spends the rest in the roster-shaped LNS
+    (:mod:`planner.roster.lns`); ``lns`` gives CP-SAT a fifth. The default is ``auto``,
+    except with one worker, where ``cpsat`` keeps a run reproducible (same seed, same
+    inputs, a solve that ends before the limit → the same rota).
+    """
+    if strategy is None:
+        strategy = "cpsat" if workers == 1 else "auto"
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     started = time.monotonic()
+    deadline = started + time_limit
     ctx = build_model(problem)
-    solver = _solver(time_limit, seed, workers)
+    share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
+    solver = _solver(time_limit * share, seed, workers)
     callback = _Callback(progress) if progress else None
     status = solver.solve(ctx.model, callback)
+    bound_value = solver.best_objective_bound
+    if status == cp_model.FEASIBLE and share < 1.0:
+
+        def report(objective: int) -> None:
+            if progress:
+                progress(objective, round(bound_value), time.monotonic() - started)
+
+        outcome = improve(
+            ctx, solver, deadline=deadline, seed=seed, workers=workers, on_improvement=report
+        )
+        solver = outcome.solver
+        if outcome.objective <= round(bound_value):
+            status = cp_model.OPTIMAL
     wall = time.monotonic() - started
     if progress:
         sys.stderr.write("\n")
@@ -157,7 +190,7 @@ def solve_roster(
         if solver.value(units) > 0
     )
     objective = round(solver.objective_value)
-    bound = round(solver.best_objective_bound)
+    bound = round(bound_value)
     return RosterResult(
         problem=problem,
         status="optimal" if status == cp_model.OPTIMAL else "feasible",

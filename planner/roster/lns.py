@@ -1,0 +1,100 @@
+"""Large-neighbourhood search over the roster model: free some workers or days, re-solve.
+
+CP-SAT's own LNS picks neighbourhoods from the constraint graph; rostering has a
+structure it does not see — a worker's line (whole-horizon rules: minutes, weekends,
+runs) and a block of days (cover). This loop frees either a group of workers over the
+whole horizon, a window of days for everyone, or a block of both, fixes every other cell
+to the incumbent, and re-solves that small model with the incumbent as a hint. Moves that
+do not worsen the objective are kept (plateaus are crossed); the neighbourhood grows when
+sub-problems are solved to optimality and shrinks when they time out.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from planner.roster.rules import RuleContext
+
+STEP_SECONDS = 1.5
+"""Time limit of one sub-problem."""
+START_SIZE = 0.1
+"""Initial share of the cells set free."""
+
+
+@dataclass
+class LnsOutcome:
+    """The best solver state found and how the search went."""
+
+    solver: cp_model.CpSolver
+    objective: int
+    iterations: int
+    improvements: int
+
+
+def _free_cells(
+    rng: random.Random, n_workers: int, n_days: int, size: float
+) -> set[tuple[int, int]]:
+    kind = rng.choice(("workers", "days", "block"))
+    if kind == "workers":
+        chosen = rng.sample(range(n_workers), max(2, min(n_workers, round(size * n_workers))))
+        return {(w, d) for w in chosen for d in range(n_days)}
+    if kind == "days":
+        length = max(2, min(n_days, round(size * n_days)))
+        first = rng.randrange(0, n_days - length + 1)
+        return {(w, d) for w in range(n_workers) for d in range(first, first + length)}
+    share = size**0.5
+    chosen = rng.sample(range(n_workers), max(2, min(n_workers, round(share * n_workers))))
+    length = max(2, min(n_days, round(share * n_days)))
+    first = rng.randrange(0, n_days - length + 1)
+    return {(w, d) for w in chosen for d in range(first, first + length)}
+
+
+def improve(
+    ctx: RuleContext,
+    incumbent: cp_model.CpSolver,
+    *,
+    deadline: float,
+    seed: int,
+    workers: int,
+    on_improvement: Callable[[int], None] | None = None,
+) -> LnsOutcome:
+    """Improve ``incumbent`` (a solved CpSolver of ``ctx.model``) until ``deadline``."""
+    rng = random.Random(seed)
+    n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
+    values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
+    best_solver, best = incumbent, round(incumbent.objective_value)
+    size, iterations, improvements = START_SIZE, 0, 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining < 0.3 or best == round(incumbent.best_objective_bound):
+            break
+        iterations += 1
+        free = _free_cells(rng, n_workers, n_days, size)
+        model = ctx.model.clone()
+        for (w, d, s), var in ctx.x.items():
+            value = values[w, d, s]
+            if (w, d) in free:
+                model.add_hint(model.get_bool_var_from_proto_index(var.index), value)
+            else:
+                domain = model.proto.variables[var.index].domain
+                domain[0] = value
+                domain[1] = value
+        sub = cp_model.CpSolver()
+        sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
+        sub.parameters.random_seed = seed + iterations
+        sub.parameters.num_workers = min(workers, 2)  # small models gain little from more
+        status = sub.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value <= best:
+            if sub.objective_value < best:
+                improvements += 1
+                if on_improvement is not None:
+                    on_improvement(round(sub.objective_value))
+            best_solver, best = sub, round(sub.objective_value)
+            values = {key: int(sub.value(var)) for key, var in ctx.x.items()}
+        size = min(0.9, size * 1.15) if status == cp_model.OPTIMAL else max(0.03, size / 1.15)
+    return LnsOutcome(best_solver, best, iterations, improvements)
