@@ -79,6 +79,7 @@ class RuleContext:
         weight_over: int | None = None,
         unit: int = 1,
         track: tuple[dt.date, str] | None = None,
+        cap: int | None = None,
     ) -> None:
         """``lo <= expr <= hi`` hard, or soft with a penalty per started ``unit`` beyond."""
         setting = self.problem.rule(rule)
@@ -93,14 +94,14 @@ class RuleContext:
             return
         w = setting.weight if weight is None else weight
         big = 10_000
+        gaps: dict[str, cp_model.IntVar] = {}
         for side, limit in (("under", lo), ("over", hi)):
             if limit is None:
                 continue
-            gap = self.model.new_int_var(0, big, f"{rule}:{label}:{side}")
-            if side == "under":
-                self.model.add(expr + gap >= limit)
-            else:
-                self.model.add(expr - gap <= limit)
+            # tight domains help presolve and core-based search: every expression here is
+            # a non-negative count or sum, so a shortfall never exceeds the lower bound
+            top = limit if side == "under" else (big if cap is None else max(0, cap - limit))
+            gap = gaps[side] = self.model.new_int_var(0, top, f"{rule}:{label}:{side}")
             if unit == 1:
                 units: cp_model.IntVar = gap
             else:
@@ -109,6 +110,13 @@ class RuleContext:
             self.penalise(rule, w if side == "under" or weight_over is None else weight_over, units)
             if track is not None and side == "under":
                 self.shortfalls.append((label, track[0], units, track[1]))
+        if lo is not None and lo == hi:
+            self.model.add(expr + gaps["under"] - gaps["over"] == lo)  # one row, not two
+            return
+        if lo is not None:
+            self.model.add(expr + gaps["under"] >= lo)
+        if hi is not None:
+            self.model.add(expr - gaps["over"] <= hi)
 
     def forbid_followers(
         self,
@@ -209,6 +217,7 @@ def cover(ctx: RuleContext) -> None:
                 weight=rule.weight,
                 weight_over=rule.weight_over,
                 track=(day, rule.id),
+                cap=len(eligible),
             )
             if rule.min_experienced:
                 exp = [w for w in eligible if p.workers[w].is_experienced(rule.skill, day, after)]
