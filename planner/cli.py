@@ -14,6 +14,7 @@ from pathlib import Path
 
 from planner import __version__
 from planner._errors import InfeasibleError, InputError, InputProblem, PlannerError
+from planner.domain import RuleSetting, Scenario
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
@@ -110,8 +111,12 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def soft_cover(scenario: Scenario) -> RuleSetting:
+    """Cover as ``--allow-unfilled`` scores it: soft, at least 1000 per missing head."""
+    return RuleSetting(mode="soft", weight=max(scenario.rule("cover").weight, 1000))
+
+
 def _cmd_roster(args: argparse.Namespace) -> int:
-    from planner.domain import RuleSetting
     from planner.roster.cells_io import read_cells
     from planner.roster.problem import RosterProblem
     from planner.roster.report import write_rota
@@ -122,10 +127,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     history = read_cells(Path(args.history), scenario) if args.history else ()
     pins = read_cells(Path(args.pin), scenario, allow_off=True) if args.pin else ()
     previous = read_cells(Path(args.previous), scenario) if args.previous else ()
-    overrides = {}
-    if args.allow_unfilled:
-        weight = max(scenario.rule("cover").weight, 1000)
-        overrides["cover"] = RuleSetting(mode="soft", weight=weight)
+    overrides = {"cover": soft_cover(scenario)} if args.allow_unfilled else {}
     problem = RosterProblem(
         scenario=scenario,
         week=args.week or scenario.info.default_week,
@@ -156,8 +158,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from planner.scenario_io import load_scenario
 
     scenario = load_scenario(args.scenario)
-    if args.rota is None:
-        raise InputError([InputProblem("planner check", None, "--rota", "nothing to check")])
+    if args.allow_unfilled:
+        scenario = scenario.model_copy(
+            update={"rules": {**scenario.rules, "cover": soft_cover(scenario)}}
+        )
     rota = read_rota(Path(args.rota))
     history = read_rota(Path(args.history)) if args.history else []
     pins = read_pins(Path(args.pin), scenario) if args.pin else []
@@ -236,7 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="independently verify a rota against every rule")
     check.add_argument("--scenario", required=True, help="scenario folder")
-    check.add_argument("--rota", help="rota.csv to verify")
+    check.add_argument("--rota", required=True, help="rota.csv to verify")
+    check.add_argument(
+        "--allow-unfilled",
+        action="store_true",
+        help="score cover as soft, as `planner roster --allow-unfilled` does",
+    )
     check.add_argument("--history", help="rota.csv of the weeks before")
     check.add_argument("--pin", help="PINS.csv the rota must respect")
     check.add_argument("--previous", help="previous rota.csv (for the stability score)")
@@ -264,6 +273,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # an unreadable input or unwritable output: bad input, no traceback
+        where = exc.filename or "file system"
+        print(f"error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

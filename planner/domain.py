@@ -373,6 +373,16 @@ class Worker(Frozen):
     min_consecutive_days_off: int | None = Field(default=None, ge=1)
     max_weekends: int | None = Field(default=None, ge=0)
 
+    @model_validator(mode="after")
+    def _whole_contract_minutes(self) -> Worker:
+        minutes = self.weekly_hours * 60
+        if abs(minutes - round(minutes)) > 1e-9 or round(minutes) % 5:
+            raise ValueError(
+                f"weekly_hours {self.weekly_hours:g} is not a whole number of 5-minute steps "
+                "(e.g. 40, 37.5, 37.25)"
+            )
+        return self
+
     def has_skill(self, code: str, on: dt.date) -> bool:
         """Whether the worker holds ``code`` on ``on``."""
         return any(g.skill == code and g.since <= on for g in self.skills)

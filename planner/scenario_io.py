@@ -45,6 +45,8 @@ from planner.domain import (
 )
 
 SCENARIO_FILE = "scenario.toml"
+STRUCTURAL_RULES = ("one_shift_per_day",)
+"""Rules the model is built on; they cannot be made soft or turned off."""
 WORKERS_FILE = "workers.csv"
 LEAVE_FILE = "leave.csv"
 SITES_FILE = "sites.csv"
@@ -337,7 +339,9 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
             )
             continue
         parsed = _validate(RuleSetting, setting, problems, SCENARIO_FILE, f"[rules.{name}]")
-        if parsed is not None:
+        if parsed is not None and name in STRUCTURAL_RULES and parsed.mode != "hard":
+            problems.add(SCENARIO_FILE, f"[rules.{name}]", "mode", "this rule is always hard")
+        elif parsed is not None:
             rules[name] = parsed
     skills = _toml_list(doc, "skills", Skill, problems)
     grids = _toml_list(doc, "grids", Grid, problems)
@@ -528,6 +532,7 @@ def _check_references(
     grid_ids = raw_ids["grids"]
     bases = sorted({g.base for g in grids})
     shift_ids = raw_ids["shifts"]
+    meeting_ids = {sh.id for sh in shifts if sh.kind == ShiftKind.MEETING}
 
     _duplicates(problems, toml, ((f"[[skills]] {s.code}", s.code) for s in skills), "code")
     _duplicates(problems, toml, ((f"[[grids]] {g.id}", g.id) for g in grids), "id")
@@ -573,6 +578,13 @@ def _check_references(
     for n, rq in requests:
         if rq.shift_id is not None:
             _unknown(problems, REQUESTS_FILE, n, "shift_id", rq.shift_id, shift_ids, "shift")
+            if rq.shift_id in meeting_ids:
+                problems.add(
+                    REQUESTS_FILE,
+                    n,
+                    "shift_id",
+                    f"{rq.shift_id!r} is a meeting, part of other shifts; request one of those",
+                )
     for n, site in sites:
         _unknown(problems, SITES_FILE, n, "grid", site.grid, grid_ids, "grid")
         _unknown(problems, SITES_FILE, n, "skill", site.skill, skill_codes, "skill")

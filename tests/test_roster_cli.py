@@ -595,3 +595,33 @@ def test_output_folder_follows_the_umask(golden):
     if mask & 0o077 == 0o077:
         pytest.skip("umask already hides the folder from others")
     assert stat.S_IMODE(golden.path.stat().st_mode) == 0o777 & ~mask
+
+
+def test_check_scores_an_unfilled_rota_as_roster_did(unfilled, infeasible_scenario, capsys):
+    rota = str(unfilled.path / "rota.csv")
+    args = ["check", "--scenario", str(infeasible_scenario), "--rota", rota, "--allow-unfilled"]
+    run = run_main(args, capsys)
+    doc = json.loads((unfilled.path / "rota.json").read_text(encoding="utf-8"))
+    assert run.code == 0, run.out
+    assert f"objective {doc['objective']} " in run.out
+
+
+def test_out_refuses_a_folder_holding_other_files(tmp_path, capsys):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me", encoding="utf-8")
+    args = ["roster", "--scenario", str(BAOTUN), "--quiet", "--time-limit", "20", "--out"]
+    run = run_main([*args, str(precious)], capsys)
+    assert run.code == 2 and "holds other files" in run.err
+    assert (precious / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_duplicate_history_rows_are_bad_input(tmp_path, capsys):
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "date,worker_id,shift_id\n2026-12-06,W004,D\n2026-12-06,W004,N\n", encoding="utf-8"
+    )
+    args = ["roster", "--scenario", str(BAOTUN), "--history", str(history), "--out"]
+    run = run_main([*args, str(tmp_path / "out")], capsys)
+    assert run.code == 2
+    assert "history.csv, row 3, column 'date'" in run.err

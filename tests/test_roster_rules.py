@@ -277,3 +277,21 @@ def test_lns_improves_a_first_solution_to_the_optimum():
     assert outcome.objective <= start
     assert outcome.objective == exact.objective
     assert outcome.iterations >= 1 or start == exact.objective
+
+
+def test_soft_min_rest_counts_consecutive_pairs_only():
+    cover = [
+        need("n", "N", min=1, days=("mon",)),
+        need("d", "D", min=1, days=("tue", "wed")),
+    ]
+    sc = scenario(
+        [worker("A")],
+        cover,
+        rules={"cover": soft(100), "min_rest": soft(1)},
+        labour=LabourRules(
+            min_rest_hours=40, max_overtime_hours_week=8, max_undertime_hours_week=40
+        ),
+    )
+    # Mon N -> Tue D and Tue D -> Wed D are too close; Mon N -> Wed D is not a consecutive pair
+    result = checked(solve(sc))
+    assert result.penalties["min_rest"] == 2

@@ -808,3 +808,34 @@ def test_write_leaves_no_temporary_files(baotun, tmp_path):
     write_scenario(baotun, tmp_path)
     write_scenario(baotun, tmp_path)  # overwriting goes through the same atomic rename
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SCENARIO_FILES)
+
+
+def test_structural_rule_cannot_be_soft(baotun_copy):
+    baotun_copy.write(
+        "scenario.toml",
+        baotun_copy.read("scenario.toml") + '\n[rules.one_shift_per_day]\nmode = "soft"\n',
+    )
+    with pytest.raises(InputError) as info:
+        load_scenario(baotun_copy.root)
+    assert "[rules.one_shift_per_day]" in str(info.value) and "always hard" in str(info.value)
+
+
+def test_request_for_a_meeting_shift_is_rejected(baotun_copy):
+    baotun_copy.write(
+        "requests.csv", "worker_id,date,kind,shift_id,weight\nW004,2026-12-08,shift_on,MM,1\n"
+    )
+    with pytest.raises(InputError) as info:
+        load_scenario(baotun_copy.root)
+    [problem] = info.value.problems
+    assert (problem.file, problem.row, problem.column) == ("requests.csv", 2, "shift_id")
+
+
+@pytest.mark.parametrize(("hours", "ok"), [("37.5", True), ("37.33", False)])
+def test_contract_hours_are_whole_five_minute_steps(baotun_copy, hours, ok):
+    baotun_copy.set_cell("workers.csv", 2, "weekly_hours", hours)
+    if ok:
+        load_scenario(baotun_copy.root)
+        return
+    with pytest.raises(InputError) as info:
+        load_scenario(baotun_copy.root)
+    assert "5-minute" in str(info.value)

@@ -19,6 +19,7 @@ def read_cells(path: Path, scenario: Scenario, *, allow_off: bool = False) -> tu
     workers = {w.id for w in scenario.workers}
     shifts = {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
     cells: list[Cell] = []
+    seen: set[tuple[dt.date, str]] = set()
     rows = read_csv_rows(path, ("date", "worker_id", "shift_id"), lambda c: True, problems)
     for number, row in rows:
         try:
@@ -36,6 +37,13 @@ def read_cells(path: Path, scenario: Scenario, *, allow_off: bool = False) -> tu
         if shift is not None and shift not in shifts:
             problems.add(path.name, number, "shift_id", f"unknown shift {shift!r}")
             continue
+        key = (day, row["worker_id"])
+        if key in seen:
+            problems.add(
+                path.name, number, "date", f"{row['worker_id']} already has a row for {day}"
+            )
+            continue
+        seen.add(key)
         cells.append(Cell(day, row["worker_id"], shift))
     problems.raise_if_any()
     return tuple(cells)

@@ -34,6 +34,7 @@ class LnsOutcome:
     objective: int
     iterations: int
     improvements: int
+    deterministic_time: float
 
 
 def _free_cells(
@@ -68,7 +69,7 @@ def improve(
     n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
     values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
     best_solver, best = incumbent, round(incumbent.objective_value)
-    size, iterations, improvements = START_SIZE, 0, 0
+    size, iterations, improvements, effort = START_SIZE, 0, 0, 0.0
     while True:
         remaining = deadline - time.monotonic()
         if remaining < 0.3 or best == round(incumbent.best_objective_bound):
@@ -89,6 +90,7 @@ def improve(
         sub.parameters.random_seed = seed + iterations
         sub.parameters.num_workers = min(workers, 2)  # small models gain little from more
         status = sub.solve(model)
+        effort += sub.response_proto.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value <= best:
             if sub.objective_value < best:
                 improvements += 1
@@ -97,4 +99,4 @@ def improve(
             best_solver, best = sub, round(sub.objective_value)
             values = {key: int(sub.value(var)) for key, var in ctx.x.items()}
         size = min(0.9, size * 1.15) if status == cp_model.OPTIMAL else max(0.03, size / 1.15)
-    return LnsOutcome(best_solver, best, iterations, improvements)
+    return LnsOutcome(best_solver, best, iterations, improvements, effort)

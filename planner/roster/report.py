@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from planner._errors import InputError, InputProblem
 from planner.domain import ShiftKind
 from planner.roster.problem import shift_interval
 from planner.roster.solve import RosterResult
@@ -176,7 +177,20 @@ def worker_ics(result: RosterResult, worker_id: str) -> bytes:
 
 def write_rota(result: RosterResult, out: Path, time_limit: float) -> None:
     """Write every output into ``out`` atomically (temporary folder, then rename)."""
-    out = Path(out)
+    out = Path(out).resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError([InputProblem(str(out), None, None, "is a file, not a folder")])
+    if out.is_dir() and any(out.iterdir()) and not (out / "rota.json").is_file():
+        raise InputError(
+            [
+                InputProblem(
+                    str(out),
+                    None,
+                    None,
+                    "folder holds other files; give a new folder or an earlier rota output",
+                )
+            ]
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -9,6 +9,7 @@ or nothing when ``off``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ class RuleContext:
     model: cp_model.CpModel
     x: dict[tuple[int, int, int], cp_model.IntVar]
     diagnose: bool = False
+    coarse: bool = False
     penalties: dict[str, list[tuple[int, Expr]]] = field(default_factory=dict)
     assumptions: dict[str, cp_model.IntVar] = field(default_factory=dict)
     shortfalls: list[tuple[str, dt.date, cp_model.IntVar, str]] = field(default_factory=list)
@@ -57,6 +59,8 @@ class RuleContext:
         """Enforcement literals of a hard constraint: one assumption per label when diagnosing."""
         if not self.diagnose:
             return []
+        if self.coarse:  # one literal per rule; cover keeps its rule id (the first word)
+            label = label.split(" ")[0] if rule == "cover" else "all instances"
         key = f"{rule}: {label}"
         if key not in self.assumptions:
             self.assumptions[key] = self.model.new_bool_var(key)
@@ -93,7 +97,7 @@ class RuleContext:
                 self.model.add(expr <= hi).only_enforce_if(lits)
             return
         w = setting.weight if weight is None else weight
-        big = 10_000
+        big = 1_000_000
         gaps: dict[str, cp_model.IntVar] = {}
         for side, limit in (("under", lo), ("over", hi)):
             if limit is None:
@@ -124,6 +128,7 @@ class RuleContext:
         label: str,
         lit: cp_model.IntVar,
         followers: Sequence[cp_model.IntVar],
+        between: Sequence[cp_model.IntVar] = (),
     ) -> None:
         """``lit`` excludes every one of ``followers`` (mutually exclusive shifts of one day).
 
@@ -135,7 +140,7 @@ class RuleContext:
             self.model.add(lit + sum(followers) <= 1).only_enforce_if(self.guard(rule, label))
             return
         for other in followers:
-            self.forbid_together(rule, label + f" ({other.name})", [lit, other])
+            self.forbid_together(rule, label + f" ({other.name})", [lit, other], between)
 
     def forbid_together(
         self,
@@ -207,7 +212,8 @@ def cover(ctx: RuleContext) -> None:
             ]
             count = sum(ctx.x[w, d, s] for w in eligible for s in shifts)
             skill = f", skill {rule.skill}" if rule.skill else ""
-            label = f"{rule.id} on {day} ({rule.scope}, {'/'.join(rule.shifts)}{skill})"
+            role = f", {rule.role.value}" if rule.role else ""
+            label = f"{rule.id} on {day} ({rule.scope}, {'/'.join(rule.shifts)}{skill}{role})"
             ctx.bound(
                 "cover",
                 label,
@@ -254,8 +260,9 @@ def min_rest(ctx: RuleContext) -> None:
     rest = dt.timedelta(hours=p.scenario.labour.min_rest_hours)
     shifts = p.shifts
     n_days = len(p.days)
-    # which shifts on the day after (offset 1) or the one after that (2) come too soon;
-    # shift times repeat daily, so one table serves every worker and date
+    # which shifts come too soon 1, 2, ... days later (a shift lasts at most a day, so
+    # ceil((rest + 1 day) / 1 day) days suffice); times repeat daily: one table for all
+    offsets = range(1, math.ceil((rest + dt.timedelta(days=1)) / dt.timedelta(days=1)) + 1)
     too_soon = {
         (s1, offset): [
             s2
@@ -265,12 +272,12 @@ def min_rest(ctx: RuleContext) -> None:
             < rest
         ]
         for s1, a in enumerate(shifts)
-        for offset in (1, 2)
+        for offset in offsets
     }
     for w, worker in enumerate(p.workers):
         for d1 in range(n_days):
             for s1, a in enumerate(shifts):
-                for offset in (1, 2):
+                for offset in offsets:
                     d2 = d1 + offset
                     if d2 >= n_days or not too_soon[s1, offset]:
                         continue
@@ -279,10 +286,12 @@ def min_rest(ctx: RuleContext) -> None:
                         f"{worker.id} {p.days[d1]} {a.id} then {p.days[d2]}",
                         ctx.x[w, d1, s1],
                         [ctx.x[w, d2, s2] for s2 in too_soon[s1, offset]],
+                        # soft: a unit per pair of *consecutive* shifts, so days between off
+                        between=[ctx.work_var(w, d) for d in range(d1 + 1, d2)],
                     )
         for day, sid in p.history_by_worker.get(worker.id, {}).items():
             _, end = shift_interval(p.scenario.shift(sid), day)
-            for d2 in range(min(3, n_days)):
+            for d2 in range(min(len(offsets), n_days)):
                 for s2, b in enumerate(shifts):
                     start, _ = shift_interval(b, p.days[d2])
                     if start - end < rest:
@@ -290,6 +299,7 @@ def min_rest(ctx: RuleContext) -> None:
                             "min_rest",
                             f"{worker.id} {day} {sid} (history) then {p.days[d2]} {b.id}",
                             [ctx.x[w, d2, s2]],
+                            absent=[ctx.work_var(w, d) for d in range(d2)],
                         )
 
 

@@ -95,7 +95,9 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         )
 
 
-def build_model(problem: RosterProblem, *, diagnose: bool = False) -> RuleContext:
+def build_model(
+    problem: RosterProblem, *, diagnose: bool = False, coarse: bool = False
+) -> RuleContext:
     """One boolean per (worker, day, assignable shift), then every rule of the catalogue."""
     model = cp_model.CpModel()
     x = {
@@ -104,7 +106,7 @@ def build_model(problem: RosterProblem, *, diagnose: bool = False) -> RuleContex
         for d, day in enumerate(problem.days)
         for s, shift in enumerate(problem.shifts)
     }
-    ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose)
+    ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose, coarse=coarse)
     for add_rule in CATALOGUE.values():
         add_rule(ctx)
     terms = [weight * expr for terms in ctx.penalties.values() for weight, expr in terms]
@@ -142,12 +144,19 @@ def solve_roster(
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     started = time.monotonic()
-    deadline = started + time_limit
+    # a little time is kept back to tighten the slacks of a merely feasible rota
+    deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
-    solver = _solver(time_limit * share, seed, workers)
+    solver = _solver(max(0.1, (deadline - time.monotonic()) * share), seed, workers)
     callback = _Callback(progress) if progress else None
     status = solver.solve(ctx.model, callback)
+    effort = solver.response_proto.deterministic_time
+    if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
+        # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
+        solver = _solver(deadline - time.monotonic(), seed + 1, workers)
+        status = solver.solve(ctx.model, callback)
+        effort += solver.response_proto.deterministic_time
     bound_value = solver.best_objective_bound
     if status == cp_model.FEASIBLE and share < 1.0:
 
@@ -159,8 +168,13 @@ def solve_roster(
             ctx, solver, deadline=deadline, seed=seed, workers=workers, on_improvement=report
         )
         solver = outcome.solver
+        effort += outcome.deterministic_time
         if outcome.objective <= round(bound_value):
             status = cp_model.OPTIMAL
+    if status == cp_model.FEASIBLE:
+        reserve = max(0.5, started + time_limit - time.monotonic())
+        solver, tightening = _tighten(ctx, solver, seed, reserve)
+        effort += tightening
     wall = time.monotonic() - started
     if progress:
         sys.stderr.write("\n")
@@ -198,7 +212,7 @@ def solve_roster(
         objective=objective,
         bound=objective if status == cp_model.OPTIMAL else bound,
         wall_seconds=wall,
-        deterministic_seconds=solver.response_proto.deterministic_time,
+        deterministic_seconds=effort,
         seed=seed,
         workers=workers,
         penalties=penalties,
@@ -206,20 +220,52 @@ def solve_roster(
     )
 
 
+def _tighten(
+    ctx: RuleContext, solver: cp_model.CpSolver, seed: int, limit: float
+) -> tuple[cp_model.CpSolver, float]:
+    """Re-solve with every assignment fixed, so each slack (and penalty) takes its least value.
+
+    A merely feasible solution may carry slack above what its assignments force; the
+    reported breakdown must be what the rota really costs, as the checker computes it.
+    """
+    model = ctx.model.clone()
+    for var in ctx.x.values():
+        value = int(solver.value(var))
+        domain = model.proto.variables[var.index].domain
+        domain[0] = value
+        domain[1] = value
+    exact = _solver(limit, seed, 1)
+    if exact.solve(model) == cp_model.OPTIMAL:
+        return exact, exact.response_proto.deterministic_time
+    return solver, exact.response_proto.deterministic_time
+
+
 def diagnose(problem: RosterProblem, *, time_limit: float = 10.0, seed: int = 0) -> list[str]:
     """A small set of hard-rule instances (by rule, grid, day, skill) that cannot all hold.
 
     Every hard constraint group is guarded by an assumption literal; CP-SAT returns a
-    sufficient subset, which is then shrunk by deletion while it stays infeasible.
+    sufficient subset, which is then shrunk by deletion while it stays infeasible. When
+    the fine-grained search cannot isolate a conflict in time, it is retried with one
+    assumption per rule (per cover rule for cover), which is coarser but always small.
     """
-    ctx = build_model(problem, diagnose=True)
+    for coarse in (False, True):
+        found = _conflict(problem, time_limit=time_limit / 2, seed=seed, coarse=coarse)
+        if found is not None:
+            return found
+    return ["(the conflict could not be isolated within the time limit)"]
+
+
+def _conflict(
+    problem: RosterProblem, *, time_limit: float, seed: int, coarse: bool
+) -> list[str] | None:
+    ctx = build_model(problem, diagnose=True, coarse=coarse)
     model = ctx.model
     model.clear_objective()  # type: ignore[no-untyped-call]
     names = {lit.index: key for key, lit in ctx.assumptions.items()}
     model.add_assumptions(list(ctx.assumptions.values()))
     solver = _solver(time_limit, seed, 1)
     if solver.solve(model) != cp_model.INFEASIBLE:
-        return ["(the conflict could not be isolated within the time limit)"]
+        return None
     core = [ctx.assumptions[names[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
     if len(core) <= 40:
         i = 0
@@ -233,5 +279,5 @@ def diagnose(problem: RosterProblem, *, time_limit: float = 10.0, seed: int = 0)
             else:
                 i += 1
     if not core:
-        return ["structural: one shift per day"]
+        return ["one_shift_per_day (structural)"]
     return sorted(names[lit.index] for lit in core)
