@@ -171,7 +171,10 @@ def solve_roster(
         effort += outcome.deterministic_time
         if outcome.objective <= round(bound_value):
             status = cp_model.OPTIMAL
-    if status == cp_model.FEASIBLE:
+        lns_ran = True
+    else:
+        lns_ran = False
+    if status == cp_model.FEASIBLE or lns_ran:
         reserve = max(0.5, started + time_limit - time.monotonic())
         solver, tightening = _tighten(ctx, solver, seed, reserve)
         effort += tightening
