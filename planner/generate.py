@@ -375,8 +375,7 @@ def _make_workers(rng: np.random.Generator, plans: list[_GridPlan]) -> list[Work
                     original_role=original,
                     joined=joined,
                     weekly_hours=40,
-                    # dispatchers run the day (they lead each workday's meeting)
-                    night_eligible=bool(rng.random() > 0.08) and role != Role.DISPATCHER,
+                    night_eligible=bool(rng.random() > 0.08),
                     skills=tuple(_skills_for(rng, original, joined, veteran)),
                 )
             )
@@ -437,7 +436,7 @@ def _cover_rules(plans: list[_GridPlan]) -> list[CoverRule]:
     rules += [
         CoverRule(id="lead-restday", scope="*", shifts=("MM",), days=("restday",),
                   min=min(2 * scale, handlers), role=Role.HANDLER),
-        CoverRule(id="dispatchers-by-day", scope="*", shifts=("S",), max=0,
+        CoverRule(id="dispatchers-by-day", scope="*", shifts=("N", "S"), max=0,
                   role=Role.DISPATCHER),
         CoverRule(id="standby", scope="*", shifts=("S",), min=2 * scale, max=3 * scale),
         CoverRule(id="desk", scope="*", shifts=("K",), min=2 * scale, max=2 * scale),

@@ -26,6 +26,7 @@ from planner.roster.problem import shift_interval
 from planner.roster.solve import RosterResult
 
 ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
+ROLE_ZH = {"inspector": "巡查员", "dispatcher": "调度员", "handler": "处置员"}
 WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 KIND_COLOURS = {
     ShiftKind.DAY_PATROL: "#dbeafe",
@@ -125,12 +126,11 @@ def rota_html(result: RosterResult) -> str:
             f" 排班表 {p.days[0]} 至 {p.days[-1]}</h2><p>{legend}</p><table><tr>"
             "<th>工号</th><th>姓名</th><th>岗位</th>"
         )
-        role_zh = {"inspector": "巡查员", "dispatcher": "调度员", "handler": "处置员"}
         parts += [f"<th>{d:%m-%d}<br>{WEEKDAY_ZH[d.weekday()]}</th>" for d in p.days]
         parts.append("</tr>")
         for w in members:
             row = [f"<td>{e(w.id)}</td><td class='name'>{e(w.name)}</td>",
-                   f"<td>{role_zh[w.role.value]}</td>"]  # fmt: skip
+                   f"<td>{ROLE_ZH[w.role.value]}</td>"]  # fmt: skip
             for d in p.days:
                 sid = cells.get((w.id, d))
                 if sid is None:

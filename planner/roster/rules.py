@@ -177,14 +177,6 @@ def _counted_shifts(ctx: RuleContext, shift_ids: Sequence[str]) -> list[int]:
     ]
 
 
-def _history_works(problem: RosterProblem, worker: Worker, day: dt.date) -> int:
-    return 1 if day in problem.history_by_worker.get(worker.id, {}) else 0
-
-
-def _paid(shift: ShiftType) -> int:
-    return shift.paid_minutes
-
-
 def _week_indices(problem: RosterProblem) -> list[list[int]]:
     return [list(range(7 * k, 7 * k + 7)) for k in range(problem.weeks)]
 
@@ -314,7 +306,8 @@ def max_consecutive_days(ctx: RuleContext) -> None:
             expr: Expr = 0
             for d in days:
                 if d < 0:
-                    expr += _history_works(p, worker, p.week + dt.timedelta(days=d))
+                    before = p.week + dt.timedelta(days=d)
+                    expr += 1 if before in p.history_by_worker.get(worker.id, {}) else 0
                 else:
                     expr += ctx.works(w, d)
             if all(d < 0 for d in days):
@@ -335,7 +328,7 @@ def weekly_rest_days(ctx: RuleContext) -> None:
 
 def _paid_in(ctx: RuleContext, w: int, days: Sequence[int]) -> Expr:
     shifts = ctx.problem.shifts
-    return sum(_paid(s) * ctx.x[w, d, i] for d in days for i, s in enumerate(shifts))
+    return sum(s.paid_minutes * ctx.x[w, d, i] for d in days for i, s in enumerate(shifts))
 
 
 def _weekly_bounds(problem: RosterProblem, worker: Worker, days: Sequence[int]) -> tuple[int, int]:
