@@ -55,6 +55,25 @@ def _free_cells(
     return {(w, d) for w in chosen for d in range(first, first + length)}
 
 
+def pinned_copy(
+    ctx: RuleContext, values: dict[tuple[int, int, int], int], free: set[tuple[int, int]]
+) -> cp_model.CpModel:
+    """A copy of the model with every (worker, day) cell outside ``free`` fixed to ``values``.
+
+    Free cells get ``values`` as a hint, so the incumbent is the sub-problem's first answer.
+    """
+    model = ctx.model.clone()
+    for (w, d, s), var in ctx.x.items():
+        value = values[w, d, s]
+        if (w, d) in free:
+            model.add_hint(model.get_bool_var_from_proto_index(var.index), value)
+        else:
+            domain = model.proto.variables[var.index].domain
+            domain[0] = value
+            domain[1] = value
+    return model
+
+
 def improve(
     ctx: RuleContext,
     incumbent: cp_model.CpSolver,
@@ -76,15 +95,7 @@ def improve(
             break
         iterations += 1
         free = _free_cells(rng, n_workers, n_days, size)
-        model = ctx.model.clone()
-        for (w, d, s), var in ctx.x.items():
-            value = values[w, d, s]
-            if (w, d) in free:
-                model.add_hint(model.get_bool_var_from_proto_index(var.index), value)
-            else:
-                domain = model.proto.variables[var.index].domain
-                domain[0] = value
-                domain[1] = value
+        model = pinned_copy(ctx, values, free)
         sub = cp_model.CpSolver()
         sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
         sub.parameters.random_seed = seed + iterations

@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
-from planner.roster.lns import improve
+from planner.roster.lns import improve, pinned_copy
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext
 
@@ -231,12 +231,8 @@ def _tighten(
     A merely feasible solution may carry slack above what its assignments force; the
     reported breakdown must be what the rota really costs, as the checker computes it.
     """
-    model = ctx.model.clone()
-    for var in ctx.x.values():
-        value = int(solver.value(var))
-        domain = model.proto.variables[var.index].domain
-        domain[0] = value
-        domain[1] = value
+    values = {key: int(solver.value(var)) for key, var in ctx.x.items()}
+    model = pinned_copy(ctx, values, free=set())
     exact = _solver(limit, seed, 1)
     if exact.solve(model) == cp_model.OPTIMAL:
         return exact, exact.response_proto.deterministic_time
