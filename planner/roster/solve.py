@@ -87,12 +87,20 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self._progress = progress
         self._start = time.monotonic()
 
+        self._objective: int | None = None
+
     def on_solution_callback(self) -> None:
+        self._objective = round(self.objective_value)
         self._progress(
-            round(self.objective_value),
+            self._objective,
             round(self.best_objective_bound),
             time.monotonic() - self._start,
         )
+
+    def on_bound(self, bound: float) -> None:
+        """Also refresh the line when the bound moves (set as the solver's bound callback)."""
+        if self._objective is not None:
+            self._progress(self._objective, round(bound), time.monotonic() - self._start)
 
 
 def build_model(
@@ -150,11 +158,15 @@ def solve_roster(
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
     solver = _solver(max(0.1, (deadline - time.monotonic()) * share), seed, workers)
     callback = _Callback(progress) if progress else None
+    if callback is not None:
+        solver.best_bound_callback = callback.on_bound
     status = solver.solve(ctx.model, callback)
     effort = solver.response_proto.deterministic_time
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
         solver = _solver(deadline - time.monotonic(), seed + 1, workers)
+        if callback is not None:
+            solver.best_bound_callback = callback.on_bound
         status = solver.solve(ctx.model, callback)
         effort += solver.response_proto.deterministic_time
     bound_value = solver.best_objective_bound
