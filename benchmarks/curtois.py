@@ -38,8 +38,9 @@ from planner.domain import (
     SkillGrant,
     Worker,
 )
+from planner.roster import DEFAULT_WORKERS
 from planner.roster.problem import RosterProblem
-from planner.roster.solve import DEFAULT_WORKERS, RosterResult, solve_roster
+from planner.roster.solve import RosterResult, solve_roster
 
 START = dt.date(2024, 1, 1)  # a Monday: day 0 of every instance
 HARD = RuleSetting(mode="hard")

@@ -19,8 +19,9 @@ from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
 from planner.domain import Scenario
 from planner.generate import generate_scenario
+from planner.roster import DEFAULT_WORKERS
 from planner.roster.problem import RosterProblem
-from planner.roster.solve import DEFAULT_WORKERS, solve_roster
+from planner.roster.solve import solve_roster
 from planner.scenario_io import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

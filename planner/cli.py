@@ -180,7 +180,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; every sub-command sets ``func``."""
     from planner.generate import BAOTUN_GRIDS, BAOTUN_SEED, BAOTUN_SITES, BAOTUN_WORKERS
-    from planner.roster.solve import DEFAULT_WORKERS, STRATEGIES
+    from planner.roster import DEFAULT_WORKERS, STRATEGIES
 
     parser = argparse.ArgumentParser(
         prog="planner",

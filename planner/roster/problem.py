@@ -57,9 +57,16 @@ class RosterProblem:
         """Grid id → base grid id."""
         return {g.id: g.base for g in self.scenario.grids}
 
+    @cached_property
+    def leave_days(self) -> frozenset[tuple[str, dt.date]]:
+        """(worker id, date) of every horizon day of leave, built once for fast lookups."""
+        return frozenset(
+            (lv.worker_id, day) for lv in self.scenario.leave for day in self.days if lv.covers(day)
+        )
+
     def on_leave(self, worker_id: str, day: dt.date) -> bool:
-        """Whether the worker has leave on ``day``."""
-        return any(lv.worker_id == worker_id and lv.covers(day) for lv in self.scenario.leave)
+        """Whether the worker has leave on ``day`` (a horizon day)."""
+        return (worker_id, day) in self.leave_days
 
     def on_leave_all_horizon(self, worker_id: str) -> bool:
         """Workers away for the whole horizon are left out of fairness spreads."""

@@ -18,16 +18,12 @@ from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
+from planner.roster import DEFAULT_WORKERS, STRATEGIES
 from planner.roster.lns import improve, pinned_copy
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
-
-DEFAULT_WORKERS = 8
-"""CP-SAT search workers. More than the cores: a diverse portfolio (max_lp, core, LNS...)
-finds better bounds and solutions on 2 cores than 2 workers do (benchmarks/)."""
-STRATEGIES = ("auto", "cpsat", "lns")
 
 
 @dataclass(frozen=True)
@@ -156,20 +152,17 @@ def solve_roster(
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
-    solver = _solver(max(0.1, (deadline - time.monotonic()) * share), seed, workers)
     callback = _Callback(progress) if progress else None
-    if callback is not None:
-        solver.best_bound_callback = callback.on_bound
-    status = solver.solve(ctx.model, callback)
+    limit = max(0.1, (deadline - time.monotonic()) * share)
+    solver, status = _run(ctx, limit, seed, workers, callback)
     effort = solver.response_proto.deterministic_time
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
-        solver = _solver(deadline - time.monotonic(), seed + 1, workers)
-        if callback is not None:
-            solver.best_bound_callback = callback.on_bound
-        status = solver.solve(ctx.model, callback)
+        solver, status = _run(ctx, deadline - time.monotonic(), seed + 1, workers, callback)
         effort += solver.response_proto.deterministic_time
     bound_value = solver.best_objective_bound
+    # any merely feasible rota (improved by LNS or not) has its slacks tightened below
+    needs_tightening = status == cp_model.FEASIBLE
     if status == cp_model.FEASIBLE and share < 1.0:
 
         def report(objective: int) -> None:
@@ -183,10 +176,7 @@ def solve_roster(
         effort += outcome.deterministic_time
         if outcome.objective <= round(bound_value):
             status = cp_model.OPTIMAL
-        lns_ran = True
-    else:
-        lns_ran = False
-    if status == cp_model.FEASIBLE or lns_ran:
+    if needs_tightening:
         reserve = max(0.5, started + time_limit - time.monotonic())
         solver, tightening = _tighten(ctx, solver, seed, reserve)
         effort += tightening
@@ -233,6 +223,16 @@ def solve_roster(
         penalties=penalties,
         unfilled=unfilled,
     )
+
+
+def _run(
+    ctx: RuleContext, limit: float, seed: int, workers: int, callback: _Callback | None
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """One CP-SAT phase on the full model, reporting progress on solutions and bounds."""
+    solver = _solver(limit, seed, workers)
+    if callback is not None:
+        solver.best_bound_callback = callback.on_bound
+    return solver, solver.solve(ctx.model, callback)
 
 
 def _tighten(
