@@ -295,3 +295,36 @@ def test_soft_min_rest_counts_consecutive_pairs_only():
     # Mon N -> Tue D and Tue D -> Wed D are too close; Mon N -> Wed D is not a consecutive pair
     result = checked(solve(sc))
     assert result.penalties["min_rest"] == 2
+
+
+def test_cover_cuts_bound_the_spread_of_nights():
+    # two night-eligible workers must share 7 nights (exactly one a night): one has >= 4 and
+    # one has <= 3, so the night spread is at least 1; C is barred from nights
+    from planner.roster.problem import RosterProblem
+    from planner.roster.solve import build_model
+
+    workers = [worker("A"), worker("B"), worker("C", night_eligible=False)]
+    cover = [need("n", "N", min=1, max=1)]
+    labour = LabourRules(
+        max_nights_per_week=7, max_overtime_hours_week=8, max_undertime_hours_week=40
+    )
+    sc = scenario(workers, cover, rules={"fairness": soft(1)}, labour=labour)
+    ctx = build_model(RosterProblem(sc, WEEK, 1))
+    nights = {name: least for name, _hi, _lo, least in ctx.spreads}
+    assert nights["fair:nights"] == 1
+    result = checked(solve(sc))
+    # nights split 4/3 cannot be evened; desk and rest-day shifts can (nothing caps them)
+    assert result.penalties["fairness"] == 1
+
+
+def test_cover_cuts_off_when_cover_is_soft_or_diagnosing():
+    from planner.roster.problem import RosterProblem
+    from planner.roster.solve import build_model
+
+    workers = [worker("A"), worker("B")]
+    cover = [need("n", "N", min=1, max=1)]
+    soft_cover = scenario(workers, cover, rules={"fairness": soft(1), "cover": soft(10)})
+    hard_cover = scenario(workers, cover, rules={"fairness": soft(1)})
+    assert {least for *_, least in build_model(RosterProblem(soft_cover, WEEK, 1)).spreads} == {0}
+    diag = build_model(RosterProblem(hard_cover, WEEK, 1), diagnose=True)
+    assert {least for *_, least in diag.spreads} == {0}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from planner.domain import ShiftKind, ShiftType, Worker
+from planner.domain import CoverRule, ShiftKind, ShiftType, Worker
 from planner.roster.problem import RosterProblem, month_of_week, shift_interval, week_of
 
 Expr = cp_model.LinearExpr | cp_model.IntVar | int
@@ -34,6 +34,8 @@ class RuleContext:
     penalties: dict[str, list[tuple[int, Expr]]] = field(default_factory=dict)
     assumptions: dict[str, cp_model.IntVar] = field(default_factory=dict)
     shortfalls: list[tuple[str, dt.date, cp_model.IntVar, str]] = field(default_factory=list)
+    spreads: list[tuple[str, cp_model.IntVar, cp_model.IntVar, int]] = field(default_factory=list)
+    """Each max − min term: its name, max and min variables, the least value cover allows."""
     _work: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
     # -- views -------------------------------------------------------------------------
@@ -448,10 +450,16 @@ def pairing_old_new(ctx: RuleContext) -> None:
                 ctx.penalise("pairing_old_new", setting.weight, unpaired)
 
 
-def _spread(ctx: RuleContext, name: str, counts: Sequence[Expr], upper: int) -> Expr:
-    """max − min of ``counts`` as exact variables (so the breakdown is exact too)."""
-    hi = ctx.model.new_int_var(0, upper, f"{name}:max")
-    lo = ctx.model.new_int_var(0, upper, f"{name}:min")
+def _spread(
+    ctx: RuleContext, name: str, counts: Sequence[Expr], upper: int, cuts: tuple[int, int] = (0, -1)
+) -> Expr:
+    """max − min of ``counts`` as exact variables (so the breakdown is exact too).
+
+    ``cuts`` = (least possible max, greatest possible min) implied by hard cover (see
+    :func:`_cover_cuts`); -1 means no cut on the min.
+    """
+    hi = ctx.model.new_int_var(min(cuts[0], upper), upper, f"{name}:max")
+    lo = ctx.model.new_int_var(0, upper if cuts[1] < 0 else min(cuts[1], upper), f"{name}:min")
     ctx.model.add_max_equality(hi, counts)
     ctx.model.add_min_equality(lo, counts)
     # redundant: the largest is at least the mean and the smallest at most the mean; this
@@ -459,7 +467,95 @@ def _spread(ctx: RuleContext, name: str, counts: Sequence[Expr], upper: int) -> 
     total = sum(counts)
     ctx.model.add(len(counts) * hi >= total)
     ctx.model.add(len(counts) * lo <= total)
+    ctx.spreads.append((name, hi, lo, max(0, cuts[0] - cuts[1]) if cuts[1] >= 0 else 0))
     return hi - lo
+
+
+def _always(w: int, day: dt.date) -> bool:
+    return True
+
+
+def _cover_cuts(
+    ctx: RuleContext, matches: Callable[[ShiftType, dt.date], bool], pool: dict[int, int]
+) -> tuple[int, int]:
+    """Bounds on a spread's max and min that hard cover rules imply, summed over the horizon.
+
+    ``pool`` maps each worker in the spread to its count from history. If a cover rule needs
+    N category shifts in all and only workers E of the pool can supply them, some worker
+    of E ends with at least ceil((N + their history) / |E|). If every category shift of
+    the workers S is counted by a rule with a maximum M in all, some worker of S ends with
+    at most floor((M + their history) / |S|). CP-SAT's LP sees neither through the max/min;
+    on large communities these cuts close most of the gap. Not used when cover is soft or
+    when diagnosing (cover may then be switched off).
+    """
+    p = ctx.problem
+    sc = p.scenario
+    if ctx.diagnose or p.rule("cover").mode != "hard":
+        return 0, -1
+    after = sc.labour.experienced_after_days
+    present = {w for w, wk in enumerate(p.workers) if not p.on_leave_all_horizon(wk.id)}
+    nights = set(ctx.shift_ids(ShiftKind.NIGHT_PATROL))
+
+    def barred_from(shifts: set[int]) -> set[int]:
+        """Workers a hard rule keeps off every one of ``shifts``."""
+        if shifts <= nights and p.rule("night_eligibility").mode == "hard":
+            return {w for w, wk in enumerate(p.workers) if not wk.night_eligible}
+        return set()
+
+    least_max, greatest_min = 0, -1
+    for rule in sc.cover:
+        grids = set(sc.scope_grids(rule.scope))
+        counted = set(_counted_shifts(ctx, rule.shifts))
+        applies = [rule.applies(day, sc.calendar) for day in p.days]
+
+        def eligible(w: int, day: dt.date, rule: CoverRule = rule, grids: set[str] = grids) -> bool:
+            worker = p.workers[w]
+            return (
+                worker.grid in grids
+                and (rule.role is None or worker.role == rule.role)
+                and (rule.skill is None or worker.has_skill(rule.skill, day))
+            )
+
+        # lower cut: every counted assignment is a category assignment
+        if all(
+            matches(p.shifts[s], day) for d, day in enumerate(p.days) if applies[d] for s in counted
+        ):
+            needs: list[tuple[int, Callable[[int, dt.date], bool]]] = [(rule.min, _always)]
+            if rule.min_experienced:
+
+                def experienced(w: int, day: dt.date, rule: CoverRule = rule) -> bool:
+                    return p.workers[w].is_experienced(rule.skill, day, after)
+
+                needs.append((rule.min_experienced, experienced))
+            for per_day, extra in needs:
+                need = per_day * sum(applies)
+                suppliers = {
+                    w
+                    for w in present
+                    for d, day in enumerate(p.days)
+                    if applies[d] and eligible(w, day) and extra(w, day)
+                } - barred_from(counted)
+                if need and suppliers and suppliers <= pool.keys():
+                    history = sum(pool[w] for w in suppliers)
+                    least_max = max(least_max, -(-(need + history) // len(suppliers)))
+        # upper cut: each category shift of the capped workers is counted by this rule
+        if rule.max is None:
+            continue
+        capped = [
+            w
+            for w in pool
+            if all(
+                applies[d] and s in counted and eligible(w, day)
+                for d, day in enumerate(p.days)
+                for s, shift in enumerate(p.shifts)
+                if matches(shift, day)
+            )
+        ]
+        if capped:
+            cap = rule.max * sum(applies) + sum(pool[w] for w in capped)
+            value = cap // len(capped)
+            greatest_min = value if greatest_min < 0 else min(greatest_min, value)
+    return least_max, greatest_min
 
 
 def desk_rotation(ctx: RuleContext) -> None:
@@ -473,7 +569,10 @@ def desk_rotation(ctx: RuleContext) -> None:
     if len(present) < 2:
         return
     counts = [sum(ctx.x[w, d, s] for d in range(len(p.days)) for s in desks) for w in present]
-    ctx.penalise("desk_rotation", setting.weight, _spread(ctx, "desk", counts, len(p.days)))
+    cuts = _cover_cuts(
+        ctx, lambda shift, day: shift.kind == ShiftKind.DESK, dict.fromkeys(present, 0)
+    )
+    ctx.penalise("desk_rotation", setting.weight, _spread(ctx, "desk", counts, len(p.days), cuts))
 
 
 FAIRNESS_CATEGORIES = ("nights", "restdays", "standby", "desk")
@@ -504,6 +603,7 @@ def fairness(ctx: RuleContext) -> None:
         if len(pool) < 2:
             continue
         counts: list[Expr] = []
+        history: dict[int, int] = {}
         top = len(p.days)
         for w in pool:
             worker = p.workers[w]
@@ -512,6 +612,7 @@ def fairness(ctx: RuleContext) -> None:
                 for day, sid in p.history_by_worker.get(worker.id, {}).items()
                 if _ledger_shift_matches(ctx, category, p.scenario.shift(sid), day)
             )
+            history[w] = past
             top = max(top, past + len(p.days))
             counts.append(
                 past
@@ -522,7 +623,13 @@ def fairness(ctx: RuleContext) -> None:
                     if _ledger_shift_matches(ctx, category, shift, day)
                 )
             )
-        ctx.penalise("fairness", setting.weight, _spread(ctx, f"fair:{category}", counts, top))
+
+        def matches(shift: ShiftType, day: dt.date, category: str = category) -> bool:
+            return _ledger_shift_matches(ctx, category, shift, day)
+
+        cuts = _cover_cuts(ctx, matches, history)
+        spread = _spread(ctx, f"fair:{category}", counts, top, cuts)
+        ctx.penalise("fairness", setting.weight, spread)
 
 
 def requests(ctx: RuleContext) -> None:

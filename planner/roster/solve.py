@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
+
+STALL_SECONDS = 8.0
+STALL_SHARE = 0.1
+"""The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
 
 
 @dataclass(frozen=True)
@@ -78,25 +83,35 @@ def terminal_progress(objective: int, bound: int, elapsed: float) -> None:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress) -> None:
+    """Reports progress and remembers when the objective or the bound last moved."""
+
+    def __init__(self, progress: Progress | None) -> None:
         super().__init__()
         self._progress = progress
         self._start = time.monotonic()
-
+        self.last_change = self._start
         self._objective: int | None = None
+        self._bound: int | None = None
 
     def on_solution_callback(self) -> None:
         self._objective = round(self.objective_value)
-        self._progress(
-            self._objective,
-            round(self.best_objective_bound),
-            time.monotonic() - self._start,
-        )
+        self.last_change = time.monotonic()
+        if self._progress:
+            self._progress(
+                self._objective, round(self.best_objective_bound), self.last_change - self._start
+            )
 
     def on_bound(self, bound: float) -> None:
         """Also refresh the line when the bound moves (set as the solver's bound callback)."""
-        if self._objective is not None:
+        if round(bound) != self._bound:
+            self._bound = round(bound)
+            self.last_change = time.monotonic()
+        if self._objective is not None and self._progress:
             self._progress(self._objective, round(bound), time.monotonic() - self._start)
+
+    @property
+    def has_solution(self) -> bool:
+        return self._objective is not None
 
 
 def build_model(
@@ -152,18 +167,22 @@ def solve_roster(
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
-    callback = _Callback(progress) if progress else None
     limit = max(0.1, (deadline - time.monotonic()) * share)
-    solver, status = _run(ctx, limit, seed, workers, callback)
+    stall = None if share == 1.0 else max(STALL_SECONDS, STALL_SHARE * time_limit)
+    solver, status = _run(ctx, limit, seed, workers, progress, stall)
     effort = solver.response_proto.deterministic_time
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
-        solver, status = _run(ctx, deadline - time.monotonic(), seed + 1, workers, callback)
+        solver, status = _run(ctx, deadline - time.monotonic(), seed + 1, workers, progress)
         effort += solver.response_proto.deterministic_time
     bound_value = solver.best_objective_bound
     # any merely feasible rota (improved by LNS or not) has its slacks tightened below
     needs_tightening = status == cp_model.FEASIBLE
     if status == cp_model.FEASIBLE and share < 1.0:
+        solver, probing = _probe_spreads(ctx, solver, deadline, seed, workers)
+        effort += probing
+        if progress:
+            progress(round(solver.objective_value), round(bound_value), time.monotonic() - started)
 
         def report(objective: int) -> None:
             if progress:
@@ -226,13 +245,69 @@ def solve_roster(
 
 
 def _run(
-    ctx: RuleContext, limit: float, seed: int, workers: int, callback: _Callback | None
+    ctx: RuleContext,
+    limit: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    stall: float | None = None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-    """One CP-SAT phase on the full model, reporting progress on solutions and bounds."""
+    """One CP-SAT phase on the full model, reporting progress on solutions and bounds.
+
+    With ``stall``, the phase ends early once it has a rota and neither objective nor
+    bound has moved for that many seconds: the time is better spent on the probes and
+    the LNS that follow.
+    """
     solver = _solver(limit, seed, workers)
-    if callback is not None:
-        solver.best_bound_callback = callback.on_bound
-    return solver, solver.solve(ctx.model, callback)
+    callback = _Callback(progress)
+    solver.best_bound_callback = callback.on_bound
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.25):
+            if stall and callback.has_solution and time.monotonic() - callback.last_change > stall:
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    if stall:
+        watcher.start()
+    try:
+        status = solver.solve(ctx.model, callback)
+    finally:
+        done.set()
+    return solver, status
+
+
+def _probe_spreads(
+    ctx: RuleContext, solver: cp_model.CpSolver, deadline: float, seed: int, workers: int
+) -> tuple[cp_model.CpSolver, float]:
+    """Try each max − min term above its least possible value at that least value.
+
+    A spread only falls when every worker at an extreme moves at once (600 workers all
+    with the same number of rest-day shifts): a move neither CP-SAT's nor our LNS finds by
+    small steps, but one a solve told to reach it (with the incumbent as a hint) finds.
+    Each probe gets at most three quarters of the time left; a failed probe costs only that.
+    """
+    effort = 0.0
+    best = round(solver.objective_value)
+    for _name, hi, lo, least in ctx.spreads:
+        remaining = deadline - time.monotonic()
+        if solver.value(hi) - solver.value(lo) <= least or remaining < 5.0:
+            continue
+        model = ctx.model.clone()
+        for var in ctx.x.values():
+            model.add_hint(model.get_bool_var_from_proto_index(var.index), solver.value(var))
+        spread = model.get_int_var_from_proto_index(hi.index) - model.get_int_var_from_proto_index(
+            lo.index
+        )
+        model.add(spread <= least)
+        probe = _solver(0.75 * remaining, seed, workers)
+        status = probe.solve(model)
+        effort += probe.response_proto.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and probe.objective_value < best:
+            solver, best = probe, round(probe.objective_value)
+    return solver, effort
 
 
 def _tighten(
