@@ -1,0 +1,1 @@
+"""Daily routes: which stops are due, who serves them, in what order (docs/routes.md)."""

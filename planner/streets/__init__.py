@@ -1,0 +1,1 @@
+"""The street network: OpenStreetMap import through osmnx, snapping, travel matrices."""
