@@ -110,6 +110,8 @@ class SiteKind(StrEnum):
     SMALL_WORKSHOP = "small_workshop"
     ENTERPRISE = "enterprise"
     GAS_USER = "gas_user"
+    AD_HOC = "ad_hoc"
+    """An ad-hoc task (``planner routes --tasks``), not a registered site."""
 
 
 class Risk(StrEnum):
@@ -463,6 +465,38 @@ class InspectionSite(Frozen):
         return self.last_visit + dt.timedelta(days=self.visit_interval_days)
 
 
+class StreetSettings(Frozen):
+    """Where a scenario's street network comes from (``[streets]`` in scenario.toml)."""
+
+    source: str | None = Field(
+        default=None, description="OSM file in the scenario folder (.osm, .osm.bz2, .graphml)"
+    )
+    patrol: str | None = Field(
+        default=None, description="CSV grid,street: each grid's night-patrol streets"
+    )
+
+
+class RoutingSettings(Frozen):
+    """How daily routes are built (``[routes]`` in scenario.toml); see docs/routes.md."""
+
+    lunch_minutes: int = Field(default=90, ge=0, le=240)
+    lunch_earliest: Clock = dt.time(11, 30)
+    lunch_latest: Clock = dt.time(12, 30)
+    max_snap_m: int = Field(default=500, gt=0)
+    drop_penalty_m: dict[Risk, int] = Field(
+        default_factory=lambda: {Risk.LOW: 3000, Risk.MEDIUM: 8000, Risk.HIGH: 20000}
+    )
+    overdue_penalty_m_per_day: int = Field(default=500, ge=0)
+    overdue_days_cap: int = Field(default=30, ge=0)
+    mandatory_penalty_m: int = Field(default=1_000_000, gt=0)
+
+    @model_validator(mode="after")
+    def _lunch_window(self) -> RoutingSettings:
+        if self.lunch_latest < self.lunch_earliest:
+            raise ValueError("lunch_latest is before lunch_earliest")
+        return self
+
+
 class Scenario(Frozen):
     """A whole community as loaded from one scenario folder."""
 
@@ -478,6 +512,8 @@ class Scenario(Frozen):
     leave: tuple[Leave, ...] = ()
     requests: tuple[Request, ...] = ()
     sites: tuple[InspectionSite, ...] = ()
+    streets: StreetSettings = StreetSettings()
+    routing: RoutingSettings = RoutingSettings()
 
     def rule(self, name: str) -> RuleSetting:
         """The setting of a rule by its stable name (its default unless set)."""

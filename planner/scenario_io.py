@@ -33,6 +33,7 @@ from planner.domain import (
     LabourRules,
     Leave,
     Request,
+    RoutingSettings,
     RuleSetting,
     Scenario,
     ScenarioInfo,
@@ -40,6 +41,7 @@ from planner.domain import (
     ShiftType,
     Skill,
     SkillGrant,
+    StreetSettings,
     TimeWindow,
     Worker,
 )
@@ -318,7 +320,10 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     doc = _load_toml(root / SCENARIO_FILE, problems)
     problems.raise_if_any()
 
-    known_top = {"scenario", "labour", "rules", "calendar", "skills", "grids", "shifts", "cover"}
+    known_top = {
+        *("scenario", "labour", "rules", "calendar", "skills", "grids", "shifts", "cover"),
+        *("streets", "routes"),
+    }
     for key in doc:
         if key not in known_top:
             problems.add(
@@ -328,6 +333,12 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     info = _toml_table(doc, "scenario", ScenarioInfo, problems, required=True)
     labour = _toml_table(doc, "labour", LabourRules, problems) or LabourRules()
     calendar = _toml_table(doc, "calendar", Calendar, problems) or Calendar()
+    streets = _toml_table(doc, "streets", StreetSettings, problems) or StreetSettings()
+    routing = _toml_table(doc, "routes", RoutingSettings, problems) or RoutingSettings()
+    for key in ("source", "patrol"):
+        name = getattr(streets, key)
+        if name is not None and not (root / name).is_file():
+            problems.add(SCENARIO_FILE, "[streets]", key, f"file {name!r} is not in the folder")
     rules: dict[str, RuleSetting] = {}
     for name, setting in doc.get("rules", {}).items():
         if name not in RULE_NAMES:
@@ -387,6 +398,8 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
         leave=tuple(x for _, x in leave),
         requests=tuple(x for _, x in requests),
         sites=tuple(x for _, x in sites),
+        streets=streets,
+        routing=routing,
     )
     _check_cover_reachable(scenario, problems)
     problems.raise_if_any()
@@ -699,6 +712,11 @@ SCENARIO_SECTIONS = (
         "mon..sun), min/max head count, skill, role, min_experienced. A cover rule on the "
         "meeting counts everyone whose shift includes the meeting.",
     ),
+    ("streets", "Street network: an OSM file here (generated for Baotun) and the patrol streets."),
+    (
+        "routes",
+        "Daily routes (docs/routes.md): lunch at the grid station, drop penalties in metres.",
+    ),
 )
 
 
@@ -713,10 +731,14 @@ def scenario_toml_text(scenario: Scenario) -> str:
         "grids": [g.model_dump() for g in scenario.grids],
         "shifts": [s.model_dump(exclude_defaults=True) for s in scenario.shifts],
         "cover": [c.model_dump(exclude_defaults=True) for c in scenario.cover],
+        "streets": scenario.streets.model_dump(exclude_defaults=True),
+        "routes": scenario.routing.model_dump(mode="json", exclude_defaults=True),
     }
     doc["scenario"]["bbox"] = list(scenario.info.bbox)
     chunks = ["# planner scenario: edit freely; `planner scenario check DIR` validates it.\n"]
     for key, comment in SCENARIO_SECTIONS:
+        if not doc[key]:
+            continue
         chunks.append(f"\n# {comment}\n" + tomli_w.dumps(_toml_clean({key: doc[key]})))
     return "".join(chunks)
 

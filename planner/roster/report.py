@@ -12,16 +12,13 @@ import datetime as dt
 import html
 import io
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
 
-from planner._errors import InputError, InputProblem
 from planner.domain import ShiftKind
+from planner.outputs import write_folder
 from planner.roster.problem import shift_interval
 from planner.roster.solve import RosterResult
 
@@ -177,23 +174,8 @@ def worker_ics(result: RosterResult, worker_id: str) -> bytes:
 
 def write_rota(result: RosterResult, out: Path, time_limit: float) -> None:
     """Write every output into ``out`` atomically (temporary folder, then rename)."""
-    out = Path(out).resolve()
-    if out.exists() and not out.is_dir():
-        raise InputError([InputProblem(str(out), None, None, "is a file, not a folder")])
-    if out.is_dir() and any(out.iterdir()) and not (out / "rota.json").is_file():
-        raise InputError(
-            [
-                InputProblem(
-                    str(out),
-                    None,
-                    None,
-                    "folder holds other files; give a new folder or an earlier rota output",
-                )
-            ]
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         (staging / "rota.csv").write_text(rota_csv(result), encoding="utf-8")
         (staging / "rota_grid.csv").write_text(rota_grid_csv(result), encoding="utf-8")
         (staging / "rota.json").write_text(rota_json(result, time_limit), encoding="utf-8")
@@ -201,16 +183,5 @@ def write_rota(result: RosterResult, out: Path, time_limit: float) -> None:
         (staging / "ics").mkdir()
         for worker in result.problem.workers:
             (staging / "ics" / f"{worker.id}.ics").write_bytes(worker_ics(result, worker.id))
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the rota is for everyone
-        if out.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-            out.rename(retired / out.name)
-            staging.rename(out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    write_folder(out, "rota.json", fill)

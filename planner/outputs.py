@@ -1,0 +1,52 @@
+"""Writing an output folder atomically: everything appears at once, or nothing changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from planner._errors import InputError, InputProblem
+
+
+def write_folder(out: Path, marker: str, fill: Callable[[Path], None]) -> None:
+    """Fill a staging folder with ``fill`` and rename it to ``out``.
+
+    ``out`` may be missing, empty, or an earlier output of the same command (recognised by
+    the file ``marker`` in it); a folder holding anything else is refused, so a mistyped
+    ``--out`` never wipes someone's files. A failure leaves ``out`` as it was.
+    """
+    out = Path(out).resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError([InputProblem(str(out), None, None, "is a file, not a folder")])
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
+        raise InputError(
+            [
+                InputProblem(
+                    str(out),
+                    None,
+                    None,
+                    f"folder holds other files; give a new folder or an earlier output "
+                    f"(one with {marker})",
+                )
+            ]
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        fill(staging)
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # mkdtemp makes 0700; outputs are for everyone
+        if out.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            out.rename(retired / out.name)
+            staging.rename(out)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
