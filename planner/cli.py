@@ -60,8 +60,7 @@ def _cmd_scenario_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_scenario_generate(args: argparse.Namespace) -> int:
-    from planner.generate import generate_scenario
-    from planner.scenario_io import write_scenario
+    from planner.generate import generate_scenario, write_generated
 
     out = Path(args.out)
 
@@ -83,7 +82,7 @@ def _cmd_scenario_generate(args: argparse.Namespace) -> int:
         workers=args.workers, grids=args.grids, sites=args.sites, seed=args.seed, name=args.name
     )
     try:
-        write_scenario(scenario, out)
+        write_generated(scenario, out, args.seed)
     except OSError as exc:
         raise unwritable(exc) from exc
     print(
@@ -156,6 +155,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from planner.checker import check_rota, read_pins, read_rota
     from planner.scenario_io import load_scenario
 
+    if args.routes:
+        return _cmd_check_routes(args)
+    if not args.rota:
+        raise InputError([InputProblem("--rota", None, None, "give --rota (or --routes)")])
     scenario = load_scenario(args.scenario)
     if args.allow_unfilled:
         scenario = scenario.model_copy(
@@ -174,6 +177,47 @@ def _cmd_check(args: argparse.Namespace) -> int:
     soft = ", ".join(f"{k} {v}" for k, v in sorted(report.penalties.items()))
     verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
     print(f"{args.rota}: {verdict}; objective {report.objective} ({soft})")
+    return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _cmd_check_routes(args: argparse.Namespace) -> int:
+    import json
+
+    from planner.checker import read_rota
+    from planner.route_checker import SPEED_MPS, check_routes, load_street_graph, read_routes
+    from planner.routes.build import read_tasks
+    from planner.scenario_io import load_scenario
+
+    folder = Path(args.scenario)
+    scenario = load_scenario(folder)
+    routes_path = Path(args.routes)
+    rows = read_routes(routes_path)
+    rota_path = Path(args.rota) if args.rota else None
+    summary = routes_path.parent / "summary.json"
+    if rota_path is None and summary.is_file():
+        recorded = json.loads(summary.read_text(encoding="utf-8")).get("rota")
+        rota_path = Path(recorded) if recorded else None
+    if rota_path is None:
+        raise InputError(
+            [InputProblem(str(routes_path), None, None, "give --rota: no summary.json names it")]
+        )
+    rota = [(a.date, a.worker_id, a.grid, a.shift_id) for a in read_rota(rota_path)]
+    days = sorted({r.date for r in rows})
+    tasks = [
+        stop.site for day in days for stop in read_tasks(Path(args.tasks), scenario, day)
+    ] if args.tasks else []  # fmt: skip
+    mode = scenario.info.travel_mode
+    graph = load_street_graph(folder, mode)
+    s = scenario.routing
+    report = check_routes(
+        scenario, rows, rota, graph, tasks=tasks, speed_mps=SPEED_MPS[mode],
+        lunch_minutes=s.lunch_minutes, lunch_earliest=s.lunch_earliest,
+        lunch_latest=s.lunch_latest,
+    )  # fmt: skip
+    for v in report.violations:
+        print(f"violation {v}")
+    verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
+    print(f"{args.routes}: {verdict}; {report.summary()}")
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
@@ -239,7 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="independently verify a rota against every rule")
     check.add_argument("--scenario", required=True, help="scenario folder")
-    check.add_argument("--rota", required=True, help="rota.csv to verify")
+    check.add_argument("--rota", help="rota.csv to verify (with --routes: the rota they follow)")
+    check.add_argument(
+        "--routes", help="routes.csv to verify against the rota and the street network"
+    )
+    check.add_argument("--tasks", help="with --routes: the TASKS.csv the routes were made with")
     check.add_argument(
         "--allow-unfilled",
         action="store_true",
@@ -251,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--week", type=_monday, help="first Monday (default: from the rota)")
     check.add_argument("--weeks", type=_positive_int, help="weeks (default: from the rota)")
     check.set_defaults(func=_cmd_check)
+
+    from planner.routes.cli import add_parser as add_routes_parser
+    from planner.streets.cli import add_parser as add_streets_parser
+
+    add_streets_parser(sub)
+    add_routes_parser(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from numbers import Integral
+from pathlib import Path
 
 import numpy as np
 
@@ -37,9 +38,13 @@ from planner.domain import (
     SiteKind,
     Skill,
     SkillGrant,
+    StreetSettings,
     TimeWindow,
     Worker,
 )
+
+STREETS_FILE = "streets.osm.bz2"
+PATROL_FILE = "patrol.csv"
 
 BAOTUN_WORKERS = 62
 BAOTUN_GRIDS = 8
@@ -527,6 +532,8 @@ def _site_name(rng: np.random.Generator, kind: SiteKind, n: int) -> str:
             return f"东莞市{word}{rng.choice(INDUSTRY)}有限公司#{n}"
         case SiteKind.GAS_USER:
             return f"{street}{number}号瓶装燃气用户"
+        case SiteKind.AD_HOC:  # never generated; tasks come from --tasks files
+            return f"{street}{number}号临时任务"
 
 
 def _make_leave(rng: np.random.Generator, workers: list[Worker]) -> list[Leave]:
@@ -623,3 +630,18 @@ def generate_scenario(
         requests=tuple(_make_requests(rng, staff)),
         sites=tuple(_make_sites(rng, plans, sites, bbox)),
     )
+
+
+def write_generated(scenario: Scenario, folder: Path, seed: int) -> None:
+    """Write a generated scenario with its generated street network and patrol streets.
+
+    The streets come from :func:`planner.streets.synth.generate_streets` for the
+    scenario's area and stations: an invented town, not a map (the README says so).
+    """
+    from planner.scenario_io import write_scenario
+    from planner.streets.synth import generate_streets, write_streets
+
+    streets = StreetSettings(source=STREETS_FILE, patrol=PATROL_FILE)
+    write_scenario(scenario.model_copy(update={"streets": streets}), folder)
+    stations = [(g.id, g.station_lat, g.station_lon) for g in scenario.grids]
+    write_streets(generate_streets(scenario.info.bbox, stations, seed), folder)

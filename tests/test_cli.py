@@ -93,7 +93,8 @@ def test_generate_writes_a_folder_check_accepts(tmp_path, capsys):
     argv = ["--workers", "40", "--grids", "4", "--sites", "120", "--seed", "3"]
     assert main(["scenario", "generate", *argv, "--out", str(out_dir)]) == 0
     assert capsys.readouterr().out == f"wrote {out_dir}: 40 workers, 4 grids, 120 sites (seed 3)\n"
-    assert sorted(p.name for p in out_dir.iterdir()) == sorted(SCENARIO_FILES)
+    written = sorted(p.name for p in out_dir.iterdir())
+    assert written == sorted([*SCENARIO_FILES, "streets.osm.bz2", "patrol.csv"])
     assert main(["scenario", "check", str(out_dir)]) == 0
     out, err = capsys.readouterr()
     assert "Synthetic-40w-4g-s3: 40 workers in 4 grids" in out
@@ -117,7 +118,8 @@ def test_generate_into_non_empty_folder_needs_force(tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
     assert main([*argv, "--out", str(tmp_path), "--force"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*SCENARIO_FILES, "notes.txt"])
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted([*SCENARIO_FILES, "streets.osm.bz2", "patrol.csv", "notes.txt"])
 
 
 def test_generate_into_existing_empty_folder(tmp_path):

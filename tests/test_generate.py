@@ -11,7 +11,13 @@ import pytest
 
 from planner._errors import InputError, InputProblem
 from planner.domain import Role, Scenario
-from planner.generate import _make_leave, _make_requests, generate_scenario
+from planner.generate import (
+    BAOTUN_SEED,
+    _make_leave,
+    _make_requests,
+    generate_scenario,
+    write_generated,
+)
 from planner.scenario_io import load_scenario, write_scenario
 from planner.summary import due_per_day
 
@@ -59,9 +65,9 @@ def test_different_seeds_differ(tmp_path):
 def test_committed_baotun_is_a_fresh_generate_of_the_defaults(
     baotun_generated, baotun_dir, tmp_path
 ):
-    write_scenario(baotun_generated, tmp_path)
+    write_generated(baotun_generated, tmp_path, BAOTUN_SEED)
     fresh = _files(tmp_path)
-    assert sorted(fresh) == sorted(SCENARIO_FILES)
+    assert sorted(fresh) == sorted([*SCENARIO_FILES, "streets.osm.bz2", "patrol.csv"])
     for name, data in fresh.items():
         assert (baotun_dir / name).read_bytes() == data, f"{name} differs from a fresh generate"
 

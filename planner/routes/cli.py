@@ -1,0 +1,89 @@
+"""`planner routes`: the day's inspection routes for every grid, from the rota."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from planner._errors import InputError, InputProblem
+
+EXIT_OK = 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``routes`` command and its flags (names fixed by the issue; more may be added)."""
+    from planner.routes.backends import BACKENDS, DEFAULT_BACKEND
+
+    routes = sub.add_parser(
+        "routes", help="order each inspector's stops for a day over the street network"
+    )
+    routes.add_argument("--scenario", required=True, help="scenario folder")
+    routes.add_argument("--date", required=True, type=_date, help="the day (YYYY-MM-DD)")
+    routes.add_argument("--rota", required=True, help="rota.csv that covers the day")
+    routes.add_argument("--tasks", help="TASKS.csv of ad-hoc stops for the day")
+    routes.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds (default 10)")
+    routes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    routes.add_argument(
+        "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
+        help=f"routing solver (default {DEFAULT_BACKEND})",
+    )  # fmt: skip
+    routes.add_argument(
+        "--workers", type=int, default=1, help="parallel solver processes per grid (default 1)"
+    )
+    routes.add_argument("--out", required=True, help="output folder")
+    routes.set_defaults(func=run)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a time above 0, got {value:g}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, build, solve, write; one summary line on stdout."""
+    from planner.roster.cells_io import read_cells
+    from planner.routes.build import build_day, read_tasks
+    from planner.routes.patrol_report import night_patrols
+    from planner.routes.report import summary_line, write_routes
+    from planner.routes.solve import solve_day
+    from planner.scenario_io import load_scenario
+    from planner.streets.network import street_graph
+
+    folder = Path(args.scenario)
+    scenario = load_scenario(folder)
+    rota = read_cells(Path(args.rota), scenario)
+    if not any(cell.date == args.date for cell in rota):
+        raise InputError(
+            [InputProblem(str(args.rota), None, "date", f"the rota has no rows for {args.date}")]
+        )
+    tasks = read_tasks(Path(args.tasks), scenario, args.date) if args.tasks else []
+    mode = scenario.info.travel_mode
+    source = folder / scenario.streets.source if scenario.streets.source else None
+    graph = street_graph(folder, mode, source)
+    plan = build_day(scenario, graph, rota, args.date, mode, tasks)
+    day = solve_day(
+        plan, backend=args.backend, time_limit=args.time_limit, seed=args.seed,
+        workers=args.workers,
+    )  # fmt: skip
+    patrol_files = night_patrols(scenario, folder, graph, rota, args.date)
+    notes = write_routes(
+        day, graph, scenario, Path(args.out), rota_path=Path(args.rota), extra=patrol_files
+    )
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
+    print(f"{summary_line(day)} -> {args.out}")
+    return EXIT_OK

@@ -1,0 +1,147 @@
+"""Solve a day's grids with a routing backend and turn the routes into timed rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from planner.routes.backends import DEFAULT_BACKEND, solve
+from planner.routes.build import DayPlan, GridDay, Unserved
+from planner.routes.model import RoutingSolution, cost, schedule
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """One place on an inspector's route (a row of routes.csv)."""
+
+    date: dt.date
+    grid: str
+    worker_id: str
+    seq: int
+    site_id: str
+    kind: str
+    arrive: int
+    service_start: int | None
+    depart: int
+    travel_m: int
+    travel_s: int
+    node: int
+    """Street node of the place (for maps)."""
+
+
+@dataclass(frozen=True)
+class WorkerDay:
+    """What one inspector's day amounts to (for the summary)."""
+
+    worker_id: str
+    grid: str
+    stops: int
+    metres: int
+    travel_s: int
+    service_s: int
+    available_s: int
+
+    @property
+    def utilisation(self) -> float:
+        """Share of the working time (shift after the meeting, minus lunch) spent moving or
+        inspecting."""
+        return (self.travel_s + self.service_s) / self.available_s if self.available_s else 0.0
+
+
+@dataclass(frozen=True)
+class DayRoutes:
+    """A solved day: rows, what was left out and why, and the solver's account."""
+
+    plan: DayPlan
+    solutions: tuple[RoutingSolution, ...]
+    rows: tuple[RouteRow, ...]
+    unserved: tuple[Unserved, ...]
+    workers: tuple[WorkerDay, ...]
+    cost: int
+    backend: str
+    seconds: float
+
+    @property
+    def served(self) -> int:
+        """Stops on some route."""
+        return sum(1 for r in self.rows if r.kind == "visit")
+
+
+def solve_day(
+    plan: DayPlan,
+    *,
+    backend: str = DEFAULT_BACKEND,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    workers: int = 1,
+) -> DayRoutes:
+    """Route every grid; the time limit is shared between grids by their number of stops."""
+    started = time.monotonic()
+    total_stops = sum(len(g.stops) for g in plan.grids) or 1
+    solutions = []
+    for grid in plan.grids:
+        share = max(0.2, time_limit * len(grid.stops) / total_stops)
+        solutions.append(
+            solve(grid.problem, backend=backend, time_limit=share, seed=seed, workers=workers)
+        )
+    rows: list[RouteRow] = []
+    unserved = list(plan.unserved)
+    days: list[WorkerDay] = []
+    total = 0
+    for grid, solution in zip(plan.grids, solutions, strict=True):
+        total += cost(grid.problem, solution)
+        served = solution.served()
+        for i, stop in enumerate(grid.stops):
+            if i not in served:
+                reason = "mandatory_no_time" if stop.mandatory else "no_time"
+                unserved.append(Unserved(stop, reason))
+        for v, route in enumerate(solution.routes):
+            grid_rows, day = _rows(plan.date, grid, v, route)
+            rows.extend(grid_rows)
+            days.append(day)
+    return DayRoutes(
+        plan=plan,
+        solutions=tuple(solutions),
+        rows=tuple(rows),
+        unserved=tuple(unserved),
+        workers=tuple(days),
+        cost=total,
+        backend=backend,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _rows(
+    day: dt.date, grid: GridDay, v: int, route: tuple[int, ...]
+) -> tuple[list[RouteRow], WorkerDay]:
+    inspector = grid.inspectors[v]
+    station = f"station:{grid.grid}"
+    timings = schedule(grid.problem, v, route)
+    rows = []
+    service = travel = metres = stops = 0
+    lunch = 0
+    for seq, t in enumerate(timings):
+        if t.visit is None:
+            kind = "start" if seq == 0 else "end"
+            site_id, node = station, grid.nodes[0]
+            start: int | None = None
+        else:
+            visit = grid.problem.visits[t.visit]
+            node = grid.nodes[visit.location]
+            if grid.is_lunch(t.visit):
+                kind, site_id = "lunch", station
+                lunch += visit.service
+            else:
+                kind, site_id = "visit", grid.stops[t.visit].site.id
+                service += visit.service
+                stops += 1
+            start = t.start
+        travel += t.duration
+        metres += t.distance
+        row = RouteRow(day, grid.grid, inspector.worker_id, seq, site_id, kind, t.arrive,
+                       start, t.depart, t.distance, t.duration, node)  # fmt: skip
+        rows.append(row)
+    available = inspector.end - inspector.start - lunch
+    worker = inspector.worker_id
+    return rows, WorkerDay(worker, grid.grid, stops, metres, travel, service, available)
