@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out
+DAY    ?= 2026-12-07
 
 .PHONY: run test lint unit setup clean
 
@@ -19,6 +20,8 @@ run: $(STAMP)
 	$(BIN)/planner scenario check scenarios/baotun
 	$(BIN)/planner roster --scenario scenarios/baotun --week 2026-12-07 --seed 1 --time-limit 60 --out $(OUT)/rota
 	$(BIN)/planner check --scenario scenarios/baotun --rota $(OUT)/rota/rota.csv
+	$(BIN)/planner routes --scenario scenarios/baotun --date $(DAY) --rota $(OUT)/rota/rota.csv --seed 1 --out $(OUT)/routes
+	$(BIN)/planner check --scenario scenarios/baotun --routes $(OUT)/routes/routes.csv --rota $(OUT)/rota/rota.csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks

@@ -216,8 +216,7 @@ def _cmd_check_routes(args: argparse.Namespace) -> int:
     )  # fmt: skip
     for v in report.violations:
         print(f"violation {v}")
-    verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
-    print(f"{args.routes}: {verdict}; {report.summary()}")
+    print(f"{args.routes}: {report.summary()}")
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 

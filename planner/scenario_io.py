@@ -246,7 +246,7 @@ def _non_empty(row: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:
     return {c: row[c] for c in columns if row.get(c, "") != ""}
 
 
-def _parse_opening_hours(text: str) -> list[dict[str, str]]:
+def parse_opening_hours(text: str) -> list[dict[str, str]]:
     """``08:30-12:00;14:00-20:00`` → windows; validated further by the model."""
     windows = []
     for part in text.split(";"):
@@ -479,7 +479,7 @@ def _load_sites(path: Path, problems: Problems) -> list[tuple[int, InspectionSit
         data: dict[str, Any] = _non_empty(row, SITE_COLUMNS)
         if "opening_hours" in data:
             try:
-                data["opening_hours"] = _parse_opening_hours(data["opening_hours"])
+                data["opening_hours"] = parse_opening_hours(data["opening_hours"])
             except ValueError as exc:
                 problems.add(path.name, number, "opening_hours", str(exc))
                 continue

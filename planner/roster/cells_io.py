@@ -17,6 +17,7 @@ def read_cells(path: Path, scenario: Scenario, *, allow_off: bool = False) -> tu
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "file is missing")])
     workers = {w.id for w in scenario.workers}
+    grids = {g.id for g in scenario.grids}
     shifts = {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
     cells: list[Cell] = []
     seen: set[tuple[dt.date, str]] = set()
@@ -44,6 +45,10 @@ def read_cells(path: Path, scenario: Scenario, *, allow_off: bool = False) -> tu
             )
             continue
         seen.add(key)
-        cells.append(Cell(day, row["worker_id"], shift))
+        grid = row.get("grid") or None
+        if grid is not None and grid not in grids:
+            problems.add(path.name, number, "grid", f"unknown grid {grid!r}")
+            continue
+        cells.append(Cell(day, row["worker_id"], shift, grid))
     problems.raise_if_any()
     return tuple(cells)

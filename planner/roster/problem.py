@@ -19,6 +19,8 @@ class Cell:
     date: dt.date
     worker_id: str
     shift_id: str | None
+    grid: str | None = field(default=None, compare=False)
+    """The grid the rota puts the worker in that day, when it says (rota.csv's ``grid``)."""
 
 
 @dataclass(frozen=True)

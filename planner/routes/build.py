@@ -14,6 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+from pydantic import ValidationError
 
 from planner._errors import InputError, InputProblem
 from planner.domain import (
@@ -29,7 +30,7 @@ from planner.domain import (
 )
 from planner.roster.problem import Cell
 from planner.routes.model import RoutingProblem, Vehicle, Visit, Window
-from planner.scenario_io import Problems, read_csv_rows
+from planner.scenario_io import Problems, parse_opening_hours, read_csv_rows
 from planner.streets.coords import gcj02_to_wgs84
 from planner.streets.matrix import distance_matrix, snap
 from planner.streets.network import travel_seconds_array
@@ -163,7 +164,8 @@ def inspectors_on(scenario: Scenario, rota: Sequence[Cell], day: dt.date) -> lis
             start += meeting.length_minutes * 60
         end = seconds(shift.start) + shift.length_minutes * 60
         skills = frozenset(g.skill for g in worker.skills if g.since <= day)
-        out.append(Inspector(worker.id, worker.name, worker.grid, shift, start, end, skills))
+        grid = cell.grid or worker.grid  # the rota may lend an inspector to another grid
+        out.append(Inspector(worker.id, worker.name, grid, shift, start, end, skills))
     return out
 
 
@@ -259,17 +261,20 @@ def _grid_day(
         for i, (stop, _, windows, allowed) in enumerate(kept)
     ]
     lunch = settings.lunch_minutes * 60
+    earliest, latest = seconds(settings.lunch_earliest), seconds(settings.lunch_latest)
     if lunch:
         visits += [
             Visit(
                 name=f"lunch:{ins.worker_id}",
                 location=0,
                 service=lunch,
-                windows=((seconds(settings.lunch_earliest), seconds(settings.lunch_latest)),),
+                windows=((max(earliest, ins.start), latest),),
                 required=True,
                 vehicles=frozenset({v}),
             )
             for v, ins in enumerate(team)
+            # a half-day shift that cannot hold the lunch break has none
+            if max(earliest, ins.start) <= latest and max(earliest, ins.start) + lunch <= ins.end
         ]
     vehicles = tuple(
         Vehicle(name=ins.worker_id, start=0, end=0, shift_start=ins.start, shift_end=ins.end)
@@ -287,38 +292,44 @@ def read_tasks(path: Path, scenario: Scenario, day: dt.date) -> list[Stop]:
     grids = {g.id for g in scenario.grids}
     skills = {s.code for s in scenario.skills}
     site_ids = {s.id for s in scenario.sites}
+    seen: set[str] = set()
     out: list[Stop] = []
     for number, row in read_csv_rows(path, TASK_COLUMNS, lambda c: True, problems):
         where = (path.name, number)
+        before = len(problems.items)
         if row["id"] in site_ids:
             problems.add(*where, "id", f"{row['id']!r} is already a site id")
-            continue
+        elif row["id"] in seen:
+            problems.add(*where, "id", f"task {row['id']!r} is listed twice")
+        seen.add(row["id"])
         if row["grid"] not in grids:
             problems.add(*where, "grid", f"unknown grid {row['grid']!r}")
-            continue
         if row["skill"] not in skills:
             problems.add(*where, "skill", f"unknown skill {row['skill']!r}")
-            continue
         if row["mandatory"] not in ("yes", "no"):
             problems.add(*where, "mandatory", "expected yes or no")
+        data: dict[str, object] = {
+            "id": row["id"], "name": row["name"] or row["id"], "kind": SiteKind.AD_HOC,
+            "lat": row["lat"], "lon": row["lon"], "crs": row["crs"] or Crs.WGS84,
+            "grid": row["grid"], "skill": row["skill"], "risk": row["risk"],
+            "service_minutes": row["service_minutes"], "visit_interval_days": 1,
+        }  # fmt: skip
+        try:
+            data["opening_hours"] = parse_opening_hours(row["opening_hours"])
+        except ValueError as exc:
+            problems.add(*where, "opening_hours", str(exc))
+        if len(problems.items) > before:
             continue
         try:
-            site = InspectionSite(
-                id=row["id"],
-                name=row["name"] or row["id"],
-                kind=SiteKind.AD_HOC,
-                lat=row["lat"],
-                lon=row["lon"],
-                crs=row["crs"] or Crs.WGS84,
-                grid=row["grid"],
-                skill=row["skill"],
-                service_minutes=row["service_minutes"],
-                opening_hours=_windows(row["opening_hours"]),
-                risk=row["risk"],
-                visit_interval_days=1,
-            )
-        except (ValueError, TypeError) as exc:
-            problems.add(*where, None, _first_error(exc))
+            site = InspectionSite.model_validate(data)
+        except ValidationError as exc:
+            problems.from_validation(path.name, number, exc, model=InspectionSite)
+            continue
+        bad = [w for w in site.opening_hours if w.close <= w.open]
+        for w in bad:
+            window = f"{w.open:%H:%M}-{w.close:%H:%M}"
+            problems.add(*where, "opening_hours", f"window {window} closes before it opens")
+        if bad:
             continue
         mandatory = row["mandatory"] == "yes"
         lat, lon = _wgs84(site.lat, site.lon, site.crs)
@@ -326,22 +337,3 @@ def read_tasks(path: Path, scenario: Scenario, day: dt.date) -> list[Stop]:
         out.append(Stop(site, lat, lon, 0, mandatory, prize, task=True))
     problems.raise_if_any()
     return out
-
-
-def _windows(text: str) -> list[dict[str, str]]:
-    out = []
-    for part in text.split(";"):
-        if "-" not in part:
-            raise ValueError(f"opening_hours: expected HH:MM-HH:MM[;...], got {text!r}")
-        open_, close = part.strip().split("-", 1)
-        out.append({"open": open_, "close": close})
-    return out
-
-
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        loc = ".".join(str(x) for x in first.get("loc", ()))
-        return f"{loc}: {first.get('msg', str(exc))}"
-    return str(exc)

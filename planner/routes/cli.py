@@ -23,14 +23,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     routes.add_argument("--date", required=True, type=_date, help="the day (YYYY-MM-DD)")
     routes.add_argument("--rota", required=True, help="rota.csv that covers the day")
     routes.add_argument("--tasks", help="TASKS.csv of ad-hoc stops for the day")
-    routes.add_argument("--time-limit", type=_seconds, default=10.0, help="seconds (default 10)")
+    routes.add_argument(
+        "--time-limit", type=_seconds, default=2.0, help="seconds of solving (default 2)"
+    )
     routes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     routes.add_argument(
         "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
         help=f"routing solver (default {DEFAULT_BACKEND})",
     )  # fmt: skip
     routes.add_argument(
-        "--workers", type=int, default=1, help="parallel solver processes per grid (default 1)"
+        "--workers", type=int, default=2, help="grids solved at once (default 2: two cores)"
     )
     routes.add_argument("--out", required=True, help="output folder")
     routes.set_defaults(func=run)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 
 from planner.routes.backends import DEFAULT_BACKEND, solve
 from planner.routes.build import DayPlan, GridDay, Unserved
-from planner.routes.model import RoutingSolution, cost, schedule
+from planner.routes.model import RoutingProblem, RoutingSolution, cost, schedule
 
 
 @dataclass(frozen=True)
@@ -76,15 +80,28 @@ def solve_day(
     seed: int = 0,
     workers: int = 1,
 ) -> DayRoutes:
-    """Route every grid; the time limit is shared between grids by their number of stops."""
+    """Route every grid; ``workers`` grids are solved at once, each in its own process.
+
+    The time limit is for the whole day: each grid gets a share in proportion to its
+    stops (times ``workers``, as that many run side by side). Small grids usually stop
+    earlier, when the solver has converged.
+    """
     started = time.monotonic()
     total_stops = sum(len(g.stops) for g in plan.grids) or 1
-    solutions = []
-    for grid in plan.grids:
-        share = max(0.2, time_limit * len(grid.stops) / total_stops)
-        solutions.append(
-            solve(grid.problem, backend=backend, time_limit=share, seed=seed, workers=workers)
-        )
+    parallel = max(1, min(workers, len(plan.grids)))
+    shares = [
+        min(time_limit, max(0.2, time_limit * parallel * len(g.stops) / total_stops))
+        for g in plan.grids
+    ]
+    jobs = [(g.problem, backend, share, seed) for g, share in zip(plan.grids, shares, strict=True)]
+    if parallel == 1:
+        solutions = [_solve_grid(job) for job in jobs]
+    else:
+        # largest grids first, so the last one to finish is a small one
+        order = sorted(range(len(jobs)), key=lambda i: -len(plan.grids[i].stops))
+        with ProcessPoolExecutor(max_workers=parallel, mp_context=_context()) as pool:
+            done = dict(zip(order, pool.map(_solve_grid, [jobs[i] for i in order]), strict=True))
+        solutions = [done[i] for i in range(len(jobs))]
     rows: list[RouteRow] = []
     unserved = list(plan.unserved)
     days: list[WorkerDay] = []
@@ -110,6 +127,18 @@ def solve_day(
         backend=backend,
         seconds=time.monotonic() - started,
     )
+
+
+def _solve_grid(job: tuple[RoutingProblem, str, float, int]) -> RoutingSolution:
+    problem, backend, limit, seed = job
+    return solve(problem, backend=backend, time_limit=limit, seed=seed, workers=1)
+
+
+def _context() -> BaseContext:
+    """Fork when this process has no other threads (fast: nothing is imported again)."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _rows(
