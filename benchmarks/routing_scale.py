@@ -40,6 +40,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from planner._errors import PlannerError
 from planner.domain import Role, Scenario, ShiftKind
 from planner.generate import BAOTUN_SITES, generate_scenario
 from planner.roster.cells_io import read_cells
@@ -123,7 +124,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the table: one backend on one case."""
+    """One line of the table: one backend on one case (results ``None`` when it failed)."""
 
     case: str
     backend: str
@@ -133,11 +134,14 @@ class Row:
     grids: int
     inspectors: int
     due: int
-    served: int
     mandatory_due: int
-    mandatory_served: int
-    km: float
-    objective: int
+    status: str
+    """``ok``, or the error that ended the solve (NoSolutionError, ...)."""
+    error: str
+    served: int | None
+    mandatory_served: int | None
+    km: float | None
+    objective: int | None
     gap: float | None
     """To the best objective any row of the case found."""
     load_s: float
@@ -342,32 +346,11 @@ def _row(
     reference: bool = False,
 ) -> Row:
     plan = setup.plan
-    began = time.monotonic()
-    day = solve_day(
-        plan, backend=backend, time_limit=time_limit, seed=settings.seed,
-        workers=settings.workers,
-    )  # fmt: skip
-    solve_s = time.monotonic() - began
-    checker, checker_s = "-", 0.0
-    if check_graph is not None:
-        began = time.monotonic()
-        report = check(setup, day, check_graph)
-        checker_s = time.monotonic() - began
-        checker = "ok" if report.ok else f"FAIL({len(report.findings)})"
-        if report.ok and report.stops_served != day.served:
-            checker = "FAIL(count)"
     mandatory_due = sum(s.mandatory for g in plan.grids for s in g.stops)
     mandatory_due += sum(u.stop.mandatory for u in plan.unserved)
-    mandatory_served = sum(
-        grid.stops[i].mandatory
-        for grid, solution in zip(plan.grids, day.solutions, strict=True)
-        for i in solution.served()
-        if not grid.is_lunch(i)
-    )
     load_s, build_s = setup.seconds["load"], setup.seconds["build"]
-    total_s = load_s + build_s + solve_s
     baotun = setup.case == BAOTUN_CASE and not reference
-    return Row(
+    row = Row(
         case=setup.case,
         backend=f"{backend} x{settings.reference_factor:g}" if reference else backend,
         reference=reference,
@@ -376,20 +359,63 @@ def _row(
         grids=len(plan.grids),
         inspectors=sum(len(g.inspectors) for g in plan.grids),
         due=plan.due,
-        served=day.served,
         mandatory_due=mandatory_due,
-        mandatory_served=mandatory_served,
-        km=sum(r.travel_m for r in day.rows) / 1000,
-        objective=day.cost,
+        status="ok",
+        error="",
+        served=None,
+        mandatory_served=None,
+        km=None,
+        objective=None,
         gap=None,
         load_s=load_s,
         build_s=build_s,
+        solve_s=0.0,
+        total_s=0.0,
+        unserved={},
+        checker="-",
+        checker_s=0.0,
+        goal=GOAL if baotun else "",
+        met=False if baotun else None,
+    )
+    began = time.monotonic()
+    try:
+        day = solve_day(
+            plan, backend=backend, time_limit=time_limit, seed=settings.seed,
+            workers=settings.workers,
+        )  # fmt: skip
+    except PlannerError as exc:  # a benchmark row records a failed solve
+        solve_s = time.monotonic() - began
+        return dataclasses.replace(
+            row, status=type(exc).__name__, error=str(exc), solve_s=solve_s,
+            total_s=load_s + build_s + solve_s,
+        )  # fmt: skip
+    solve_s = time.monotonic() - began
+    total_s = load_s + build_s + solve_s
+    checker, checker_s = "-", 0.0
+    if check_graph is not None:
+        began = time.monotonic()
+        report = check(setup, day, check_graph)
+        checker_s = time.monotonic() - began
+        checker = "ok" if report.ok else f"FAIL({len(report.findings)})"
+        if report.ok and report.stops_served != day.served:
+            checker = "FAIL(count)"
+    mandatory_served = sum(
+        grid.stops[i].mandatory
+        for grid, solution in zip(plan.grids, day.solutions, strict=True)
+        for i in solution.served()
+        if not grid.is_lunch(i)
+    )
+    return dataclasses.replace(
+        row,
+        served=day.served,
+        mandatory_served=mandatory_served,
+        km=sum(r.travel_m for r in day.rows) / 1000,
+        objective=day.cost,
         solve_s=solve_s,
         total_s=total_s,
         unserved=dict(Counter(u.reason for u in day.unserved)),
         checker=checker,
         checker_s=checker_s,
-        goal=GOAL if baotun else "",
         met=(total_s <= GOAL_SECONDS and checker in ("ok", "-")) if baotun else None,
     )
 
@@ -405,8 +431,15 @@ def measure(
     if settings.reference_factor > 0:
         limit *= settings.reference_factor
         rows.append(_row(setup, DEFAULT_BACKEND, limit, settings, check_graph, reference=True))
-    best = min(r.objective for r in rows)
-    return [dataclasses.replace(r, gap=(r.objective - best) / max(best, 1)) for r in rows]
+    best = min((r.objective for r in rows if r.objective is not None), default=None)
+    if best is None:
+        return rows
+    return [
+        r
+        if r.objective is None
+        else dataclasses.replace(r, gap=(r.objective - best) / max(best, 1))
+        for r in rows
+    ]
 
 
 # ------------------------------------------------------------------------------ output
@@ -419,12 +452,17 @@ HEADER = (
 
 
 def _line(row: Row) -> str:
+    def shown(value: object) -> str:
+        return "-" if value is None else str(value)
+
     gap = f"{row.gap:.2%}" if row.gap is not None else "-"
+    km = f"{row.km:.1f}" if row.km is not None else "-"
+    objective = shown(row.objective) if row.status == "ok" else row.status
     goal = f"{row.goal} ({'met' if row.met else 'MISSED'})" if row.goal else ""
     return (
-        f"{row.case:<10} {row.backend:<9} {row.time_limit:5.0f} {row.grids:>5} "
-        f"{row.inspectors:>4} {f'{row.served}/{row.due}':>10} "
-        f"{f'{row.mandatory_served}/{row.mandatory_due}':>7} {row.km:7.1f} {row.objective:>9} "
+        f"{row.case:<10} {row.backend:<9} {row.time_limit:5g} {row.grids:>5} "
+        f"{row.inspectors:>4} {f'{shown(row.served)}/{row.due}':>10} "
+        f"{f'{shown(row.mandatory_served)}/{row.mandatory_due}':>7} {km:>7} {objective:>9} "
         f"{gap:>6} {row.load_s:5.2f} {row.build_s:5.2f} {row.solve_s:6.2f} {row.total_s:6.2f}"
         f"  {row.checker:<5}  {goal}"
     )
@@ -501,8 +539,11 @@ def main(argv: list[str] | None = None) -> int:
         "rows": [asdict(r) for r in rows],
     }
     (args.out / "routing_scale.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
-    failed = [r for r in rows if r.checker not in ("ok", "-")]
-    return 1 if failed else 0
+    for row in rows:
+        if row.status != "ok":
+            print(f"{row.case} {row.backend}: {row.status}: {row.error}")
+    invalid = [r for r in rows if r.checker not in ("ok", "-")]
+    return 1 if invalid else 0
 
 
 if __name__ == "__main__":
