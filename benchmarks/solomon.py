@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -314,10 +315,13 @@ def main(argv: list[str] | None = None) -> int:
             sol = args.out / (
                 f"{instance.name}.sol" if column == columns[0] else f"{column}/{instance.name}.sol"
             )
-            if column == REFERENCE:
-                solver = _bind_reference(instance, args.time_limit, args.reference_seed)
-            else:
-                solver = _bind_planner(instance, column, args.time_limit, args.seed, args.workers)
+            solver = (
+                partial(solve_reference, instance, args.time_limit, args.reference_seed)
+                if column == REFERENCE
+                else partial(
+                    solve_planner, instance, column, args.time_limit, args.seed, args.workers
+                )
+            )
             cells[column] = run_cell(instance, best, solver, sol)
         best_text = f"{best:7.1f}" if best is not None else f"{'?':>7}"
         line = " ".join(_fmt(cells[c]) for c in columns)
@@ -357,18 +361,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     (args.out / "solomon.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
-
-
-def _bind_planner(
-    instance: Instance, backend: str, time_limit: float, seed: int, workers: int
-) -> Callable[[], list[list[int]]]:
-    return lambda: solve_planner(instance, backend, time_limit, seed, workers)
-
-
-def _bind_reference(
-    instance: Instance, time_limit: float, seed: int
-) -> Callable[[], list[list[int]]]:
-    return lambda: solve_reference(instance, time_limit, seed)
 
 
 def _summary(cells: list[Cell]) -> dict[str, float | int | None]:
