@@ -9,7 +9,11 @@ reference run of the default backend with 5x the time limit. Every plan passed
 independent route checker (:func:`planner.route_checker.check_routes`).
 
     python benchmarks/routing_scale.py --out OUT [--cases baotun-day 200 500 1000 2000]
-        [--time-limit S] [--backends pyvrp ortools] [--seed K] [--rota ROTA.csv]
+        [--time-limit S] [--workers N] [--backends pyvrp ortools] [--seed K] [--rota ROTA.csv]
+
+``--time-limit`` and ``--workers`` default to those of ``planner routes``. The Baotun case
+also times the whole ``planner routes`` command in a fresh process, and every run times the
+imports a fresh process needs.
 
 Cases:
 
@@ -224,7 +228,8 @@ def baotun_day(rota_path: Path | None, out: Path, seed: int) -> Setup:
     mode = scenario.info.travel_mode
     source = BAOTUN_DIR / scenario.streets.source if scenario.streets.source else None
     cache = cache_path(BAOTUN_DIR, mode)
-    if not cache.is_file() or (source and cache.stat().st_mtime < source.stat().st_mtime):
+    newer = source.stat().st_mtime if source is not None and source.is_file() else 0.0
+    if not cache.is_file() or cache.stat().st_mtime < newer:
         began = time.monotonic()
         street_graph(BAOTUN_DIR, mode, source)  # builds the cache; the timed load reads it
         seconds["cache_build"] = time.monotonic() - began
@@ -327,7 +332,11 @@ def check(setup: Setup, day: DayRoutes, graph: nx.MultiDiGraph) -> RouteReport:
         for r in day.rows
     ]  # fmt: skip
     home = {w.id: w.grid for w in setup.scenario.workers}
-    rota = [(c.date, c.worker_id, home[c.worker_id], c.shift_id) for c in setup.rota if c.shift_id]
+    rota = [
+        (c.date, c.worker_id, c.grid or home[c.worker_id], c.shift_id)
+        for c in setup.rota
+        if c.shift_id
+    ]
     s = setup.scenario.routing
     return check_routes(
         setup.scenario, rows, rota, graph, speed_mps=SPEED_MPS[setup.scenario.info.travel_mode],
