@@ -279,3 +279,19 @@ def test_same_seed_gives_the_same_routes(backend: str):
     first = solve(*DAY_SITES, backend=backend)
     again = solve(*DAY_SITES, backend=backend)
     assert routes_csv(first.rows) == routes_csv(again.rows)
+
+
+def test_a_grid_the_solver_cannot_plan_keeps_its_inspectors_home(monkeypatch: Any):
+    from planner._errors import NoSolutionError
+    from planner.routes import solve as solve_module
+
+    def no_plan(*args: Any, **kwargs: Any) -> Any:
+        raise NoSolutionError("no plan within the time limit")
+
+    monkeypatch.setattr(solve_module, "solve", no_plan)
+    day = solve(*DAY_SITES)
+    assert unserved(day) == dict.fromkeys("ABCDE", "no_solution")
+    assert day.served == 0
+    assert day.cost == 0
+    assert {r.kind for r in day.rows} == {"start", "end"}
+    assert all(r.travel_m == 0 for r in day.rows)

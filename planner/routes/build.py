@@ -32,7 +32,7 @@ from planner.roster.problem import Cell
 from planner.routes.model import RoutingProblem, Vehicle, Visit, Window
 from planner.scenario_io import Problems, parse_opening_hours, read_csv_rows
 from planner.streets.coords import gcj02_to_wgs84
-from planner.streets.matrix import distance_matrix, snap
+from planner.streets.matrix import StreetIndex, great_circle
 from planner.streets.network import travel_seconds_array
 
 TASK_COLUMNS = (
@@ -42,6 +42,7 @@ TASK_COLUMNS = (
 
 UNSERVED_REASONS = (
     "no_inspector", "no_skill", "closed", "unreachable", "no_time", "mandatory_no_time",
+    "no_solution",
 )  # fmt: skip
 
 
@@ -199,7 +200,8 @@ def build_day(
     # snap every stop and station at once
     lats = [s.lat for s in stops] + [g.station_lat for g in scenario.grids]
     lons = [s.lon for s in stops] + [g.station_lon for g in scenario.grids]
-    nodes, offsets = snap(graph, np.asarray(lats), np.asarray(lons))
+    index = StreetIndex.of(graph)  # once: checking a cached index is a pass over the edges
+    nodes, offsets = index.snap(np.asarray(lats), np.asarray(lons))
     station_node = {g.id: int(nodes[len(stops) + i]) for i, g in enumerate(scenario.grids)}
     by_grid: dict[str, list[tuple[Stop, int]]] = {g.id: [] for g in scenario.grids}
     for i, stop in enumerate(stops):
@@ -231,7 +233,7 @@ def build_day(
                 unserved.append(Unserved(stop, "closed"))
                 continue
             kept.append((stop, node, windows, allowed))
-        grids.append(_grid_day(scenario, grid.id, station_node[grid.id], team, kept, graph, mode))
+        grids.append(_grid_day(scenario, grid.id, station_node[grid.id], team, kept, index, mode))
     return DayPlan(day, tuple(grids), tuple(unserved), len(stops))
 
 
@@ -241,12 +243,12 @@ def _grid_day(
     station: int,
     team: list[Inspector],
     kept: list[tuple[Stop, int, tuple[Window, ...], frozenset[int]]],
-    graph: nx.MultiDiGraph,
+    index: StreetIndex,
     mode: str,
 ) -> GridDay:
     settings = scenario.routing
     nodes = (station, *(node for _, node, _, _ in kept))
-    distance = distance_matrix(graph, nodes).astype(np.int64)
+    distance = index.distances(nodes, limit=_search_radius(index, nodes)).astype(np.int64)
     duration = travel_seconds_array(distance, mode)
     visits = [
         Visit(
@@ -282,6 +284,15 @@ def _grid_day(
     )
     problem = RoutingProblem(distance, duration, tuple(visits), vehicles)
     return GridDay(grid, problem, tuple(s for s, _, _, _ in kept), tuple(team), nodes)
+
+
+def _search_radius(index: StreetIndex, nodes: Sequence[int]) -> float:
+    """Three times the widest straight-line span of the grid's places, and at least 3 km:
+    streets rarely detour more, and a longer path is found anyway (see ``distances``)."""
+    at = index.indices(nodes)
+    lats, lons = index.lats[at], index.lons[at]
+    span = great_circle(lats.min(), lons.min(), lats.max(), lons.max())
+    return max(3000.0, 3.0 * float(span))
 
 
 def read_tasks(path: Path, scenario: Scenario, day: dt.date) -> list[Stop]:

@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     routes.add_argument("--rota", required=True, help="rota.csv that covers the day")
     routes.add_argument("--tasks", help="TASKS.csv of ad-hoc stops for the day")
     routes.add_argument(
-        "--time-limit", type=_seconds, default=2.0, help="seconds of solving (default 2)"
+        "--time-limit", type=_seconds, default=1.5, help="seconds of solving (default 1.5)"
     )
     routes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     routes.add_argument(

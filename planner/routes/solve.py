@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
+from planner._errors import NoSolutionError
 from planner.routes.backends import DEFAULT_BACKEND, solve
 from planner.routes.build import DayPlan, GridDay, Unserved
 from planner.routes.model import RoutingProblem, RoutingSolution, cost, schedule
@@ -90,7 +91,7 @@ def solve_day(
     total_stops = sum(len(g.stops) for g in plan.grids) or 1
     parallel = max(1, min(workers, len(plan.grids)))
     shares = [
-        min(time_limit, max(0.2, time_limit * parallel * len(g.stops) / total_stops))
+        min(time_limit, max(0.05, time_limit * parallel * len(g.stops) / total_stops))
         for g in plan.grids
     ]
     jobs = [(g.problem, backend, share, seed) for g, share in zip(plan.grids, shares, strict=True)]
@@ -107,11 +108,13 @@ def solve_day(
     days: list[WorkerDay] = []
     total = 0
     for grid, solution in zip(plan.grids, solutions, strict=True):
-        total += cost(grid.problem, solution)
+        total += cost(grid.problem, solution) if not solution.stats.get("no_solution") else 0
         served = solution.served()
+        failed = bool(solution.stats.get("no_solution"))
         for i, stop in enumerate(grid.stops):
             if i not in served:
                 reason = "mandatory_no_time" if stop.mandatory else "no_time"
+                reason = "no_solution" if failed else reason
                 unserved.append(Unserved(stop, reason))
         for v, route in enumerate(solution.routes):
             grid_rows, day = _rows(plan.date, grid, v, route)
@@ -130,8 +133,14 @@ def solve_day(
 
 
 def _solve_grid(job: tuple[RoutingProblem, str, float, int]) -> RoutingSolution:
+    """One grid; a grid the solver finds no plan for in time keeps its inspectors at the
+    station (its stops are reported ``no_solution``) rather than sinking the whole day."""
     problem, backend, limit, seed = job
-    return solve(problem, backend=backend, time_limit=limit, seed=seed, workers=1)
+    try:
+        return solve(problem, backend=backend, time_limit=limit, seed=seed, workers=1)
+    except NoSolutionError:
+        empty: tuple[tuple[int, ...], ...] = tuple(() for _ in problem.vehicles)
+        return RoutingSolution(routes=empty, backend=backend, stats={"no_solution": 1.0})
 
 
 def _context() -> BaseContext:

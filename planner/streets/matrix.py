@@ -133,13 +133,25 @@ class StreetIndex:
         rows = np.arange(len(lat))
         return self.node_ids[near[rows, best]], metres[rows, best]
 
-    def distances(self, nodes: Sequence[int] | NDArray[np.int64]) -> NDArray[np.int64]:
-        """Shortest-path metres (whole, rounded) between every ordered pair of ``nodes``."""
+    def distances(
+        self, nodes: Sequence[int] | NDArray[np.int64], limit: float | None = None
+    ) -> NDArray[np.int64]:
+        """Shortest-path metres (whole, rounded) between every ordered pair of ``nodes``.
+
+        ``limit`` (metres) stops each search early — a grid's stops lie within a few km on
+        a town's graph — and any pair it leaves unreached is searched again without it, so
+        the result is the same either way.
+        """
         idx = self.indices(nodes)
         if idx.size == 0:
             return np.zeros((0, 0), dtype=np.int64)
         sources, row_of = np.unique(idx, return_inverse=True)
-        rows = dijkstra(self.csr, directed=True, indices=sources)
+        bound = np.inf if limit is None else float(limit)
+        rows = np.asarray(dijkstra(self.csr, directed=True, indices=sources, limit=bound))
+        if limit is not None:
+            short = ~np.isfinite(rows[:, np.unique(idx)]).all(axis=1)
+            if short.any():
+                rows[short] = dijkstra(self.csr, directed=True, indices=sources[short])
         metres = np.asarray(rows, dtype=float)[row_of][:, idx]
         if not np.isfinite(metres).all():
             i, j = (int(k) for k in np.argwhere(~np.isfinite(metres))[0])
