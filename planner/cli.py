@@ -195,24 +195,25 @@ def _cmd_check_routes(args: argparse.Namespace) -> int:
     rota_path = Path(args.rota) if args.rota else None
     summary = routes_path.parent / "summary.json"
     if rota_path is None and summary.is_file():
-        recorded = json.loads(summary.read_text(encoding="utf-8")).get("rota")
-        rota_path = Path(recorded) if recorded else None
+        try:
+            doc = json.loads(summary.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError([InputProblem(str(summary), None, None, f"not JSON: {exc}")]) from exc
+        recorded = doc.get("rota") if isinstance(doc, dict) else None
+        rota_path = Path(recorded) if isinstance(recorded, str) else None
     if rota_path is None:
         raise InputError(
             [InputProblem(str(routes_path), None, None, "give --rota: no summary.json names it")]
         )
     rota = [(a.date, a.worker_id, a.grid, a.shift_id) for a in read_rota(rota_path)]
-    days = sorted({r.date for r in rows})
-    tasks = [
-        stop.site for day in days for stop in read_tasks(Path(args.tasks), scenario, day)
-    ] if args.tasks else []  # fmt: skip
+    tasks = [stop.site for stop in read_tasks(Path(args.tasks), scenario)] if args.tasks else []
     mode = scenario.info.travel_mode
     graph = load_street_graph(folder, mode)
     s = scenario.routing
     report = check_routes(
         scenario, rows, rota, graph, tasks=tasks, speed_mps=SPEED_MPS[mode],
         lunch_minutes=s.lunch_minutes, lunch_earliest=s.lunch_earliest,
-        lunch_latest=s.lunch_latest,
+        lunch_latest=s.lunch_latest, max_snap_m=s.max_snap_m,
     )  # fmt: skip
     for v in report.violations:
         print(f"violation {v}")
@@ -280,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--out", required=True, help="output folder (written atomically)")
     roster.set_defaults(func=_cmd_roster)
 
-    check = sub.add_parser("check", help="independently verify a rota against every rule")
+    check = sub.add_parser(
+        "check", help="independently verify a rota (or, with --routes, a day's routes)"
+    )
     check.add_argument("--scenario", required=True, help="scenario folder")
     check.add_argument("--rota", help="rota.csv to verify (with --routes: the rota they follow)")
     check.add_argument(
@@ -318,7 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return exc.exit_code
     except InfeasibleError as exc:
-        print("infeasible: no rota satisfies every hard rule. Conflicting:", file=sys.stderr)
+        if args.command == "roster":
+            print("infeasible: no rota satisfies every hard rule. Conflicting:", file=sys.stderr)
+        else:
+            print(f"infeasible: {exc}", file=sys.stderr)
         for conflict in exc.conflicts:
             print(f"  - {conflict}", file=sys.stderr)
         return exc.exit_code

@@ -641,7 +641,8 @@ def write_generated(scenario: Scenario, folder: Path, seed: int) -> None:
     from planner.scenario_io import write_scenario
     from planner.streets.synth import generate_streets, write_streets
 
+    stations = [(g.id, g.station_lat, g.station_lon) for g in scenario.grids]
+    network = generate_streets(scenario.info.bbox, stations, seed)  # first: it may refuse
     streets = StreetSettings(source=STREETS_FILE, patrol=PATROL_FILE)
     write_scenario(scenario.model_copy(update={"streets": streets}), folder)
-    stations = [(g.id, g.station_lat, g.station_lon) for g in scenario.grids]
-    write_streets(generate_streets(scenario.info.bbox, stations, seed), folder)
+    write_streets(network, folder)

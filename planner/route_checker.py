@@ -468,6 +468,7 @@ class _Ctx:
         graph: nx.MultiDiGraph,
         speed_mps: float,
         lunch: _Lunch,
+        max_snap_m: float = UNREACHABLE_M,
     ) -> None:
         self.workers: dict[str, Worker] = {w.id: w for w in scenario.workers}
         self.grids = {g.id: g for g in scenario.grids}
@@ -482,6 +483,7 @@ class _Ctx:
         self.network = _Network(graph)
         self.speed = speed_mps
         self.lunch = lunch
+        self.max_snap_m = max_snap_m
 
     def stop(self, row: RouteRow) -> Stop | None:
         return self.stops.get(row.site_id) if row.kind == "visit" else None
@@ -597,14 +599,16 @@ def _skill(ctx: _Ctx, route: Route) -> Found:
 
 
 def _reachable(ctx: _Ctx, route: Route) -> Found:
-    """A visited stop is within 500 m of its nearest graph node."""
+    """A visited stop is within ``max_snap_m`` (500 m unless the scenario says) of its
+    nearest graph node (compared at whole centimetres, as rounding may differ)."""
+    limit = ctx.max_snap_m
     for row in route:
         stop = ctx.stop(row)
         if stop is None:
             continue
         _, metres = ctx.network.snap(*_wgs84(stop))
-        if metres > UNREACHABLE_M:
-            msg = f"{metres:.0f} m from the nearest street node (over {UNREACHABLE_M:.0f} m)"
+        if round(metres * 100) > round(limit * 100):
+            msg = f"{metres:.0f} m from the nearest street node (over {limit:.0f} m)"
             yield _at(row, "reachable", msg)
 
 
@@ -690,6 +694,12 @@ def _needs_lunch(ctx: _Ctx, route: Route) -> bool:
     shift = ctx.shift(first)
     at_station = first.arrive if shift is None else min(first.arrive, ctx.meeting_end(shift))
     begins = max(at_station, lunch.earliest)
+    if lunch.minutes == 0:
+        return False
+    if shift is not None:
+        ends = _seconds(shift.start) + shift.length_minutes * 60
+        if begins > lunch.latest or begins + lunch.minutes * 60 > ends:
+            return False  # a half-day shift that cannot hold the break has none
     fits_before = begins <= lunch.latest and first.depart >= begins + lunch.minutes * 60
     fits_after = last.arrive <= lunch.latest
     return not (fits_before or fits_after)
@@ -819,6 +829,7 @@ def check_routes(
     lunch_minutes: int = 90,
     lunch_earliest: dt.time = dt.time(11, 30),
     lunch_latest: dt.time = dt.time(12, 30),
+    max_snap_m: float = UNREACHABLE_M,
 ) -> RouteReport:
     """Check ``rows`` (all routes of ``routes.csv``) against every rule of ``docs/routes.md``.
 
@@ -827,7 +838,7 @@ def check_routes(
     ad-hoc task stops; ``speed_mps`` is the travel mode's speed (:data:`SPEED_MPS`).
     """
     lunch = _Lunch(lunch_minutes, _seconds(lunch_earliest), _seconds(lunch_latest))
-    ctx = _Ctx(scenario, tasks, rota, graph, speed_mps, lunch)
+    ctx = _Ctx(scenario, tasks, rota, graph, speed_mps, lunch, max_snap_m)
     grouped: dict[tuple[dt.date, str], Route] = defaultdict(list)
     for row in rows:
         grouped[(row.date, row.worker_id)].append(row)

@@ -517,3 +517,18 @@ def test_missing_street_cache_says_what_to_run(tmp_path: Path) -> None:
         load_street_graph(tmp_path, "ebike")
     with pytest.raises(InputError, match="expected one of"):
         load_street_graph(tmp_path, "car")
+
+
+def test_a_shift_that_cannot_hold_lunch_needs_none(tmp_path: Path) -> None:
+    # a 200-minute break from 11:30 would end at 14:50, after a shift ending at 14:30
+    short = scenario(shifts=shifts(day_end=dt.time(14, 30)))
+    assert "lunch" not in check(tmp_path, NO_LUNCH, sc=short, lunch_minutes=200).rules
+    assert "lunch" in check(tmp_path, NO_LUNCH, lunch_minutes=200).rules  # 17:30 holds it
+
+
+def test_no_lunch_needed_when_lunch_minutes_is_zero(tmp_path: Path) -> None:
+    assert check(tmp_path, NO_LUNCH, lunch_minutes=0).ok
+
+
+def test_the_snap_limit_is_the_scenarios(tmp_path: Path) -> None:
+    assert set(check(tmp_path, max_snap_m=1.0).rules) == {"reachable"}

@@ -544,7 +544,7 @@ def test_tasks_are_stops_due_today(tmp_path: Path):
         f"T2,,G1,{gcj[0]},{gcj[1]},GCJ-02,fire,10,08:00-12:00;14:00-18:00,medium,yes",
     )
     sc = scenario(site("A", 1))
-    t1, t2 = read_tasks(path, sc, DAY)
+    t1, t2 = read_tasks(path, sc)
     assert (t1.site.id, t1.site.name, t1.site.kind) == ("T1", "投诉核查", SiteKind.AD_HOC)
     assert (t1.task, t1.overdue_days, t1.mandatory, t1.prize) == (True, 0, False, 3_000)
     assert (t1.site.service_minutes, t1.site.opening_hours) == (20, hours("09:00-17:00"))
@@ -576,7 +576,7 @@ def test_a_bad_task_cell_names_file_row_and_column(
 ):
     path = write_tasks(tmp_path, GOOD_TASK.replace("T1,", "T0,"), row)
     with pytest.raises(InputError) as info:
-        read_tasks(path, scenario(site("A", 1)), DAY)
+        read_tasks(path, scenario(site("A", 1)))
     assert [str(p) for p in info.value.problems] == [
         f"tasks.csv, row 3, column {column!r}: {message}"
     ]
@@ -584,4 +584,4 @@ def test_a_bad_task_cell_names_file_row_and_column(
 
 def test_a_missing_tasks_file_is_an_input_error(tmp_path: Path):
     with pytest.raises(InputError, match="file is missing"):
-        read_tasks(tmp_path / "nope.csv", scenario(), DAY)
+        read_tasks(tmp_path / "nope.csv", scenario())

@@ -457,3 +457,21 @@ def test_a_bad_task_value_names_its_column(
     tasks = write_tasks(tmp_path, GOOD_TASK.replace(old, new))
     assert routes(folder, tmp_path / "out", "--tasks", str(tasks)) == 2
     assert capsys.readouterr().err.startswith(f"error: tasks.csv, row 2, column {column!r}: ")
+
+
+def test_a_tasks_file_without_a_column_exits_2(folder: Path, tmp_path: Path, capsys):
+    tasks = tmp_path / "tasks.csv"
+    header = TASK_HEADER.replace(",mandatory", "")
+    row = GOOD_TASK.rsplit(",", 1)[0]
+    tasks.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert routes(folder, out, "--tasks", str(tasks)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: tasks.csv") and "mandatory" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_negative_seed_is_refused(folder: Path, tmp_path: Path, capsys):
+    assert routes(folder, tmp_path / "out", "--seed", "-1") == 2
+    assert "expected 0 to 4294967295" in capsys.readouterr().err

@@ -74,10 +74,14 @@ class Inspector:
 
 @dataclass(frozen=True)
 class Unserved:
-    """A due stop no route serves, and why."""
+    """A due stop no route serves, and why (one of :data:`UNSERVED_REASONS`)."""
 
     stop: Stop
     reason: str
+
+    def __post_init__(self) -> None:
+        if self.reason not in UNSERVED_REASONS:
+            raise ValueError(f"unknown reason {self.reason!r}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,11 @@ def inspectors_on(scenario: Scenario, rota: Sequence[Cell], day: dt.date) -> lis
         worker = workers[cell.worker_id]
         if shift.kind != ShiftKind.DAY_PATROL or worker.role != Role.INSPECTOR:
             continue
+        if shift.crosses_midnight:
+            raise InputError([InputProblem(
+                "scenario.toml", f"[[shifts]] {shift.id}", "crosses_midnight",
+                "a day patrol routed by `planner routes` must end on the day it starts",
+            )])  # fmt: skip
         start = seconds(shift.start)
         if shift.includes_meeting and meeting is not None:
             start += meeting.length_minutes * 60
@@ -295,7 +304,7 @@ def _search_radius(index: StreetIndex, nodes: Sequence[int]) -> float:
     return max(3000.0, 3.0 * float(span))
 
 
-def read_tasks(path: Path, scenario: Scenario, day: dt.date) -> list[Stop]:
+def read_tasks(path: Path, scenario: Scenario) -> list[Stop]:
     """Ad-hoc tasks for the day (docs/routes.md), every bad cell reported at once."""
     problems = Problems()
     if not path.is_file():
@@ -305,7 +314,9 @@ def read_tasks(path: Path, scenario: Scenario, day: dt.date) -> list[Stop]:
     site_ids = {s.id for s in scenario.sites}
     seen: set[str] = set()
     out: list[Stop] = []
-    for number, row in read_csv_rows(path, TASK_COLUMNS, lambda c: True, problems):
+    rows = list(read_csv_rows(path, TASK_COLUMNS, lambda c: True, problems))
+    problems.raise_if_any()  # a missing column: nothing below can be read
+    for number, row in rows:
         where = (path.name, number)
         before = len(problems.items)
         if row["id"] in site_ids:

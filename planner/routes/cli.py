@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     routes.add_argument(
         "--time-limit", type=_seconds, default=1.5, help="seconds of solving (default 1.5)"
     )
-    routes.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    routes.add_argument(
+        "--seed", type=_seed, default=0, help="random seed, 0 to 2^32-1 (default 0)"
+    )
     routes.add_argument(
         "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
         help=f"routing solver (default {DEFAULT_BACKEND})",
@@ -43,6 +45,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"expected 0 to {2**32 - 1}, got {value}")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -63,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from planner.routes.report import summary_line, write_routes
     from planner.routes.solve import solve_day
     from planner.scenario_io import load_scenario
-    from planner.streets.network import street_graph
+    from planner.streets.network import SPEED_MPS, street_graph
 
     folder = Path(args.scenario)
     scenario = load_scenario(folder)
@@ -72,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             [InputProblem(str(args.rota), None, "date", f"the rota has no rows for {args.date}")]
         )
-    tasks = read_tasks(Path(args.tasks), scenario, args.date) if args.tasks else []
+    tasks = read_tasks(Path(args.tasks), scenario) if args.tasks else []
     mode = scenario.info.travel_mode
     source = folder / scenario.streets.source if scenario.streets.source else None
     graph = street_graph(folder, mode, source)
@@ -81,10 +93,19 @@ def run(args: argparse.Namespace) -> int:
         plan, backend=args.backend, time_limit=args.time_limit, seed=args.seed,
         workers=args.workers,
     )  # fmt: skip
-    patrol_files = night_patrols(scenario, folder, graph, rota, args.date)
-    notes = write_routes(
+    notes: list[str] = []
+    patrol_files = night_patrols(
+        scenario, folder, graph, rota, args.date, SPEED_MPS[mode], notes.append
+    )
+    notes += write_routes(
         day, graph, scenario, Path(args.out), rota_path=Path(args.rota), extra=patrol_files
     )
+    notes += [
+        f"grid {g}: the solver found no plan in time; its stops are unserved"
+        for g in sorted({u.stop.site.grid for u in day.unserved if u.reason == "no_solution"})
+    ]
+    notes += [f"mandatory stop {u.stop.site.id} ({u.stop.site.grid}) unserved: {u.reason}"
+              for u in day.unserved if u.stop.mandatory]  # fmt: skip
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     print(f"{summary_line(day)} -> {args.out}")

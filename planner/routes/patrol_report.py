@@ -12,13 +12,13 @@ import datetime as dt
 import io
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
-from planner._errors import InputError, InputProblem
+from planner._errors import PlannerError
 from planner.domain import Scenario, ShiftKind
 from planner.roster.problem import Cell
 from planner.routes.patrol import PatrolLoop, patrol_loop, patrol_streets
@@ -34,7 +34,9 @@ def read_patrol(path: Path, scenario: Scenario) -> list[tuple[str, str]]:
     problems = Problems()
     grids = {g.id for g in scenario.grids}
     rows = []
-    for number, row in read_csv_rows(path, ("grid", "street"), lambda c: True, problems):
+    table = list(read_csv_rows(path, ("grid", "street"), lambda c: True, problems))
+    problems.raise_if_any()  # a missing column: nothing below can be read
+    for number, row in table:
         if row["grid"] not in grids:
             problems.add(path.name, number, "grid", f"unknown grid {row['grid']!r}")
         elif not row["street"]:
@@ -54,7 +56,8 @@ def night_teams(scenario: Scenario, rota: Sequence[Cell], day: dt.date) -> dict[
         if cell.date != day or cell.shift_id is None:
             continue
         if scenario.shift(cell.shift_id).kind == ShiftKind.NIGHT_PATROL:
-            teams.setdefault(bases[workers[cell.worker_id].grid], []).append(cell.worker_id)
+            grid = cell.grid or workers[cell.worker_id].grid  # the rota may lend a worker
+            teams.setdefault(bases[grid], []).append(cell.worker_id)
     return teams
 
 
@@ -64,9 +67,14 @@ def night_patrols(
     graph: nx.MultiDiGraph,
     rota: Sequence[Cell],
     day: dt.date,
-    speed_mps: float = 1.2,
+    speed_mps: float,
+    warn: Callable[[str], None],
 ) -> list[tuple[str, bytes]]:
-    """patrol.csv, patrol.geojson and one map per team; nothing without patrol streets."""
+    """patrol.csv, patrol.geojson and one map per team; nothing without patrol streets.
+
+    A base whose loop cannot be made (no patrol street on the network, one cut off) is
+    left out with a warning: the day routes matter more than one night's map.
+    """
     if scenario.streets.patrol is None:
         return []
     rows = read_patrol(folder / scenario.streets.patrol, scenario)
@@ -81,11 +89,13 @@ def night_patrols(
         grids = [g.id for g in scenario.grids if g.base == base]
         required = set().union(*(patrol_streets(graph, rows, g, stations) for g in grids))
         if not required:
-            raise InputError([InputProblem(
-                str(folder / scenario.streets.patrol), None, "street",
-                f"no patrol street of base grid {base} is on the street network",
-            )])  # fmt: skip
-        loop = patrol_loop(graph, required, station_node[grids[0]])
+            warn(f"night patrol {base}: none of its patrol streets is on the street network")
+            continue
+        try:
+            loop = patrol_loop(graph, required, station_node[grids[0]])
+        except PlannerError as exc:
+            warn(f"night patrol {base}: {exc}")
+            continue
         loops.append((base, grids[0], sorted(teams[base]), loop))
     out: list[tuple[str, bytes]] = []
     buf = io.StringIO()

@@ -75,8 +75,11 @@ def summary(day: DayRoutes) -> dict[str, Any]:
         reasons[u.reason] = reasons.get(u.reason, 0) + 1
     mandatory = [s for g in day.plan.grids for s in g.stops if s.mandatory]
     mandatory += [u.stop for u in day.plan.unserved if u.stop.mandatory]
+    no_plan = sorted({u.stop.site.grid for u in day.unserved if u.reason == "no_solution"})
     return {
         "date": day.plan.date.isoformat(),
+        "status": "incomplete" if no_plan else "ok",
+        "grids_without_plan": no_plan,
         "backend": day.backend,
         "seconds": round(day.seconds, 3),
         "objective": day.cost,
