@@ -623,3 +623,18 @@ def test_longgang_bbox_clip():
                for _, d in graph.nodes(data=True))  # fmt: skip
     assert nx.is_strongly_connected(graph)
     assert len(graph) < len(longgang("walk"))
+
+
+def test_street_graph_rebuilds_a_cache_clipped_to_another_bbox(tiny, tmp_path):
+    source = write_town(tmp_path / "town.osm")
+    cache = import_streets(source, tiny.root)
+    clipped = street_graph(tiny.root, "walk", source).graph["planner_bbox"]
+    old = time.time() - 60
+    os.utime(cache, (old, old))
+    os.utime(source, (old - 60, old - 60))
+    # the same bbox: the cache stands
+    street_graph(tiny.root, "walk", source, tuple(float(v) for v in clipped.split(",")))
+    assert cache.stat().st_mtime == old
+    # another bbox (as after editing scenario.toml): rebuilt from the source
+    street_graph(tiny.root, "walk", source, (0.0, 0.0, 1.0, 1.0))
+    assert cache.stat().st_mtime > old

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = read_tasks(Path(args.tasks), scenario) if args.tasks else []
     mode = scenario.info.travel_mode
     source = folder / scenario.streets.source if scenario.streets.source else None
-    graph = street_graph(folder, mode, source)
+    graph = street_graph(folder, mode, source, scenario.info.bbox)
     plan = build_day(scenario, graph, rota, args.date, mode, tasks)
     day = solve_day(
         plan, backend=args.backend, time_limit=args.time_limit, seed=args.seed,

@@ -636,15 +636,28 @@ def fetch_streets(
 # ------------------------------------------------------------------------- for routing
 
 
-def street_graph(scenario_dir: Path, mode: str, source: Path | None) -> nx.MultiDiGraph:
+def street_graph(
+    scenario_dir: Path,
+    mode: str,
+    source: Path | None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> nx.MultiDiGraph:
     """The scenario's street graph for ``mode``, from the cache when it is not older than
-    ``source``; otherwise (re)built from ``source`` and cached first."""
+    ``source`` and was clipped to ``bbox``; otherwise (re)built from ``source`` and cached.
+
+    A cache clipped to another area (the scenario's bbox was edited) is rebuilt too:
+    otherwise sites in the new area would silently become unreachable.
+    """
     cache = cache_path(scenario_dir, mode)
     source_file = Path(source) if source is not None and Path(source).is_file() else None
     if cache.is_file() and (
         source_file is None or cache.stat().st_mtime >= source_file.stat().st_mtime
     ):
-        return load_cache(cache)  # a source that is gone cannot make the cache stale
+        graph = load_cache(cache)  # a source that is gone cannot make the cache stale
+        clipped = graph.graph.get("planner_bbox")
+        wanted = None if bbox is None else ",".join(f"{v:g}" for v in bbox)
+        if source_file is None or wanted is None or clipped in (None, wanted):
+            return graph
     if source_file is not None:
         return load_cache(import_streets(source_file, scenario_dir, mode))
     hint = f"run `planner streets import FILE --scenario {scenario_dir} --mode {mode}`"
