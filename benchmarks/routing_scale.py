@@ -8,8 +8,9 @@ reference run of the default backend with 5x the time limit. Every plan passed
 ``model.validate`` inside the backend layer; every day's routes are also re-checked by the
 independent route checker (:func:`planner.route_checker.check_routes`).
 
-    python benchmarks/routing_scale.py --out OUT [--cases baotun-day 200 500 1000 2000]
-        [--time-limit S] [--workers N] [--backends pyvrp ortools] [--seed K] [--rota ROTA.csv]
+    python benchmarks/routing_scale.py --out OUT
+        [--cases baotun-day longgang-day 200 500 1000 2000] [--time-limit S] [--workers N]
+        [--backends pyvrp ortools] [--seed K] [--rota ROTA.csv] [--streets-dir DIR]
 
 ``--time-limit`` and ``--workers`` default to those of ``planner routes``. The Baotun case
 also times the whole ``planner routes`` command in a fresh process, and every run times the
@@ -21,6 +22,9 @@ Cases:
   :func:`street_graph` (the cached GraphML), the rota of that week from the roster engine
   (or ``--rota``). Goal from the issue: street load + build + solve <= 3 s at the time limit
   ``planner routes`` uses by default.
+- ``longgang-day``: real streets: Baotun's people and sites mapped onto the Longgang
+  (Shenzhen) OpenStreetMap extract in ``$PLANNER_SHARED/streets`` (or ``--streets-dir``),
+  imported like any scenario's street file; a day rota drawn as for the generated cases.
 - ``200`` ... ``2000``: generated communities scaled like Baotun (20 due stops and 7.75
   workers per grid), with exactly that many stops due, generated streets imported from OSM
   and cached as GraphML like a real scenario, and a day rota drawn directly (each inspector
@@ -33,6 +37,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -79,8 +84,12 @@ DAY = dt.date(2026, 12, 7)
 """The routed day: the Monday of the week after the scenarios' reference date."""
 
 BAOTUN_CASE = "baotun-day"
+REAL_CASE = "longgang-day"
+REAL_FILE = "shenzhen_longgang_2019.osm.bz2"
+REAL_BOUNDS = (114.1862, 22.6732, 114.2318, 22.7019)
+"""``<bounds>`` of the Longgang extract (see ../shared/streets/SOURCE.md)."""
 GENERATED_STOPS = (200, 500, 1000, 2000)
-CASES = (BAOTUN_CASE, *(str(n) for n in GENERATED_STOPS))
+CASES = (BAOTUN_CASE, REAL_CASE, *(str(n) for n in GENERATED_STOPS))
 
 STOPS_PER_GRID = 20
 """Baotun has about 20 due stops per grid a day..."""
@@ -240,6 +249,52 @@ def baotun_day(rota_path: Path | None, out: Path, seed: int) -> Setup:
     plan = build_day(scenario, graph, rota, DAY, mode)
     seconds["build"] = time.monotonic() - began
     return Setup(BAOTUN_CASE, scenario, BAOTUN_DIR, graph, tuple(rota), plan, seconds)
+
+
+def real_day(streets_dir: Path, seed: int, folder: Path) -> Setup:
+    """Baotun's people and sites moved onto real streets: the Longgang (Shenzhen) extract.
+
+    The generated Baotun community is mapped affinely from its bbox onto the extract's
+    bounds (stations and sites alike), the real OSM file goes through the same import as
+    any scenario's, and a day rota is drawn as for the generated cases.
+    """
+    seconds: dict[str, float] = {}
+    source = streets_dir / REAL_FILE
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: set PLANNER_SHARED or --streets-dir")
+    rng = np.random.default_rng(seed)
+    began = time.monotonic()
+    base = generate_scenario()
+    (x0, y0, x1, y1), (u0, v0, u1, v1) = base.info.bbox, REAL_BOUNDS
+
+    def lat(y: float) -> float:
+        return v0 + (y - y0) * (v1 - v0) / (y1 - y0)
+
+    def lon(x: float) -> float:
+        return u0 + (x - x0) * (u1 - u0) / (x1 - x0)
+
+    scenario = base.model_copy(update={
+        "info": base.info.model_copy(update={"bbox": REAL_BOUNDS, "name": "Longgang-real"}),
+        "grids": tuple(g.model_copy(update={"station_lat": lat(g.station_lat),
+                                            "station_lon": lon(g.station_lon)})
+                       for g in base.grids),
+        "sites": tuple(t.model_copy(update={"lat": lat(t.lat), "lon": lon(t.lon)})
+                       for t in base.sites),
+    })  # fmt: skip
+    seconds["scenario"] = time.monotonic() - began
+    rota = day_rota(scenario, DAY, rng)
+    mode = scenario.info.travel_mode
+    began = time.monotonic()
+    imported = prepare(load_osm(source, mode), scenario.info.bbox, source=source.name)
+    seconds["streets_import"] = time.monotonic() - began
+    cache = save_cache(imported, cache_path(folder, mode))
+    began = time.monotonic()
+    graph = load_cache(cache)
+    seconds["load"] = time.monotonic() - began
+    began = time.monotonic()
+    plan = build_day(scenario, graph, rota, DAY, mode)
+    seconds["build"] = time.monotonic() - began
+    return Setup(REAL_CASE, scenario, folder, graph, rota, plan, seconds)
 
 
 def with_due(scenario: Scenario, day: dt.date, count: int, rng: np.random.Generator) -> Scenario:
@@ -504,6 +559,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="*", default=sorted(BACKENDS), choices=BACKENDS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rota", type=Path, help="rota.csv for the Baotun week (else rostered)")
+    shared = Path(os.environ.get("PLANNER_SHARED", ROOT.parent / "shared"))
+    parser.add_argument(
+        "--streets-dir", type=Path, default=shared / "streets",
+        help="folder of the real OSM extracts (default $PLANNER_SHARED/streets)",
+    )  # fmt: skip
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -522,6 +582,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="routing-scale-") as tmp:
             if name == BAOTUN_CASE:
                 setup = baotun_day(args.rota, args.out, args.seed)
+            elif name == REAL_CASE:
+                setup = real_day(args.streets_dir, args.seed, Path(tmp))
             else:
                 setup = generated_day(int(name), args.seed, Path(tmp))
             check_graph = load_street_graph(setup.folder, setup.scenario.info.travel_mode)

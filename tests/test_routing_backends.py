@@ -248,3 +248,29 @@ def test_pyvrp_runs_seeds_in_parallel_processes():
     plan = solve(problem, backend="pyvrp", time_limit=5, seed=0, workers=2)
     assert cost(problem, plan) == 80
     assert plan.stats["runs"] == 2 and plan.stats["feasible_runs"] == 2
+
+
+def test_pyvrp_starts_from_each_vehicle_with_its_own_lunch():
+    import numpy as np
+
+    from planner.routes.backends.pyvrp_backend import translate
+    from planner.routes.model import RoutingProblem, Vehicle, Visit
+
+    n = 4
+    flat = np.full((n, n), 100, dtype=np.int64)
+    np.fill_diagonal(flat, 0)
+    lunch = [
+        Visit(f"lunch:{v}", 0, 5400, ((41400, 45000),), True, 0, frozenset({v})) for v in (0, 1)
+    ]
+    stops = [Visit(f"s{i}", i, 600, ((30600, 63000),), False, 3000) for i in (1, 2, 3)]
+    vehicles = tuple(Vehicle(f"W{v}", 0, 0, 30600, 63000) for v in (0, 1))
+    problem = RoutingProblem(flat, flat, (*stops, *lunch), vehicles)
+    translation = translate(problem)
+    start = translation.start
+    assert start is not None
+    # clients 3 and 4 are the lunches; each vehicle (its own type: own profile) gets its own
+    assert sorted(c for _, c in start) == [(3,), (4,)]
+    assert translation.routes([(t, list(c)) for t, c in start]) == ((3,), (4,))
+    # problems whose required visits anyone may serve (Solomon) keep PyVRP's own start
+    free = RoutingProblem(flat, flat, tuple(Visit(f"s{i}", i) for i in (1, 2, 3)), vehicles)
+    assert translate(free).start is None

@@ -108,7 +108,7 @@ def solve_day(
     days: list[WorkerDay] = []
     total = 0
     for grid, solution in zip(plan.grids, solutions, strict=True):
-        total += cost(grid.problem, solution) if not solution.stats.get("no_solution") else 0
+        total += cost(grid.problem, solution)  # a grid without a plan: every prize lost
         served = solution.served()
         failed = bool(solution.stats.get("no_solution"))
         for i, stop in enumerate(grid.stops):

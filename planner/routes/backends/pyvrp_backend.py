@@ -34,7 +34,16 @@ from multiprocessing.context import BaseContext
 
 import numpy as np
 from numpy.typing import NDArray
-from pyvrp import Client, ClientGroup, Depot, Location, ProblemData, VehicleType
+from pyvrp import (
+    Client,
+    ClientGroup,
+    Depot,
+    Location,
+    ProblemData,
+    Route,
+    Solution,
+    VehicleType,
+)
 from pyvrp import solve as pyvrp_solve
 from pyvrp.constants import MAX_VALUE
 from pyvrp.exceptions import PenaltyBoundWarning
@@ -62,6 +71,9 @@ class Translation:
     """PyVRP client index → visit index (several clients per visit with several windows)."""
     type_vehicles: tuple[tuple[int, ...], ...]
     """PyVRP vehicle type → the planner vehicles it stands for."""
+    start: tuple[tuple[int, tuple[int, ...]], ...] | None = None
+    """A first plan as (vehicle type, clients) routes, or None for PyVRP's random one: see
+    :func:`first_plan`."""
 
     def routes(self, pyvrp_routes: list[tuple[int, list[int]]]) -> tuple[tuple[int, ...], ...]:
         """Planner routes (one per vehicle) from (vehicle type, client indices) pairs."""
@@ -157,7 +169,44 @@ def translate(problem: RoutingProblem) -> Translation:
         duration_matrices=durations,  # type: ignore[arg-type]
         groups=groups,
     )
-    return Translation(data, tuple(client_visit), tuple(tuple(vs) for vs in type_of.values()))
+    type_vehicles = tuple(tuple(vs) for vs in type_of.values())
+    start = first_plan(problem, client_visit, groups, type_vehicles)
+    return Translation(data, tuple(client_visit), type_vehicles, start)
+
+
+def first_plan(
+    problem: RoutingProblem,
+    client_visit: list[int],
+    groups: list[ClientGroup],
+    type_vehicles: tuple[tuple[int, ...], ...],
+) -> tuple[tuple[int, tuple[int, ...]], ...] | None:
+    """Each vehicle with just the required visits only it may serve (its lunch), in window
+    order; None unless every required visit is such a one.
+
+    PyVRP starts from a random plan and prices a visit on a forbidden vehicle through
+    time-warp penalties; with eight inspectors, each with a lunch only they may take, it
+    can spend a whole short time limit without reaching feasibility. This plan is feasible
+    from the start (lunch at the station, inside its window) and the search only adds
+    stops to it. Problems with other required visits (Solomon) keep PyVRP's own start.
+    """
+    required = [i for i, v in enumerate(problem.visits) if v.required]
+    grouped = {c for g in groups for c in g.clients}
+    own: dict[int, list[tuple[int, int]]] = {}
+    for i in required:
+        allowed = problem.visits[i].vehicles
+        clients = [c for c, visit in enumerate(client_visit) if visit == i]
+        if allowed is None or len(allowed) != 1 or len(clients) != 1 or clients[0] in grouped:
+            return None
+        (vehicle,) = allowed
+        own.setdefault(vehicle, []).append((problem.visits[i].windows[0][0], clients[0]))
+    if not own:
+        return None
+    routes = []
+    for vehicle_type, vehicles in enumerate(type_vehicles):
+        for vehicle in vehicles:
+            if vehicle in own:
+                routes.append((vehicle_type, tuple(c for _, c in sorted(own[vehicle]))))
+    return tuple(routes)
 
 
 def forbidden_leg(problem: RoutingProblem) -> int:
@@ -205,15 +254,24 @@ class Run:
     seconds: float
 
 
-def run_once(data: ProblemData, seed: int, deadline: float, max_no_improvement: int) -> Run:
+def run_once(
+    data: ProblemData,
+    seed: int,
+    deadline: float,
+    max_no_improvement: int,
+    start: tuple[tuple[int, tuple[int, ...]], ...] | None = None,
+) -> Run:
     """One PyVRP run until ``deadline`` (``time.time()``) or convergence, whichever is first."""
+    initial = None if start is None else Solution(data, [Route(data, list(c), t) for t, c in start])
     remaining = max(0.0, deadline - time.time())
     stop = MultipleCriteria([MaxRuntime(remaining), NoImprovement(max_no_improvement)])
     with warnings.catch_warnings():
         # PyVRP warns when it struggles to find a feasible plan; the caller gets
         # NoSolutionError for that instead.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp_solve(data, stop, seed=seed, collect_stats=False, display=False)
+        result = pyvrp_solve(
+            data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial
+        )
     routes = [(r.vehicle_type(), [a.idx for a in r if a.is_client()]) for r in result.best.routes()]
     return Run(seed, routes, result.is_feasible(), result.num_iterations, result.runtime)
 
@@ -228,16 +286,20 @@ def _context() -> BaseContext:
 
 
 def run_seeds(
-    data: ProblemData, seeds: list[int], deadline: float, max_no_improvement: int
+    data: ProblemData,
+    seeds: list[int],
+    deadline: float,
+    max_no_improvement: int,
+    start: tuple[tuple[int, tuple[int, ...]], ...] | None = None,
 ) -> list[Run]:
     """The first seed runs here, the others each in their own process, all at once."""
     if len(seeds) == 1:
-        return [run_once(data, seeds[0], deadline, max_no_improvement)]
+        return [run_once(data, seeds[0], deadline, max_no_improvement, start)]
     with ProcessPoolExecutor(max_workers=len(seeds) - 1, mp_context=_context()) as pool:
         futures: list[Future[Run]] = [
-            pool.submit(run_once, data, s, deadline, max_no_improvement) for s in seeds[1:]
+            pool.submit(run_once, data, s, deadline, max_no_improvement, start) for s in seeds[1:]
         ]
-        here = run_once(data, seeds[0], deadline, max_no_improvement)
+        here = run_once(data, seeds[0], deadline, max_no_improvement, start)
         return [here, *(f.result() for f in futures)]
 
 
@@ -252,6 +314,7 @@ def solve(
         [seed + k for k in range(workers)],
         time.time() + time_limit,
         patience(translation.data.num_clients),
+        translation.start,
     )
     best: tuple[int, RoutingSolution] | None = None
     for run in runs:
