@@ -255,6 +255,13 @@ def _grid_day(
     index: StreetIndex,
     mode: str,
 ) -> GridDay:
+    """The grid's routing problem: location 0 is the station, then one per kept stop.
+
+    Every stop is optional with its drop penalty as prize (mandatory ones carry a prize no
+    route can outweigh, so they are served whenever time allows and reported otherwise).
+    Lunch is a required visit at location 0 that only its own inspector may make, which
+    brings the inspector back to the station inside the lunch window.
+    """
     settings = scenario.routing
     nodes = (station, *(node for _, node, _, _ in kept))
     distance = index.distances(nodes, limit=_search_radius(index, nodes)).astype(np.int64)

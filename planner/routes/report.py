@@ -17,7 +17,7 @@ import networkx as nx
 
 from planner.domain import Scenario
 from planner.outputs import write_folder
-from planner.routes.build import Unserved
+from planner.routes.build import Stop, Unserved
 from planner.routes.solve import DayRoutes, RouteRow
 from planner.streets.matrix import StreetIndex, street_path
 
@@ -159,12 +159,9 @@ def _point(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
             "properties": props}  # fmt: skip
 
 
-def _stop(day: DayRoutes, site_id: str) -> Any:
-    for g in day.plan.grids:
-        for s in g.stops:
-            if s.site.id == site_id:
-                return s
-    raise KeyError(site_id)
+def _stop(day: DayRoutes, site_id: str) -> Stop:
+    """The routed stop with this id."""
+    return day.stops[site_id]
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from multiprocessing.context import BaseContext
 
 from planner._errors import NoSolutionError
 from planner.routes.backends import DEFAULT_BACKEND, solve
-from planner.routes.build import DayPlan, GridDay, Unserved
+from planner.routes.build import DayPlan, GridDay, Stop, Unserved
 from planner.routes.model import RoutingProblem, RoutingSolution, cost, schedule
 
 
@@ -66,6 +67,11 @@ class DayRoutes:
     cost: int
     backend: str
     seconds: float
+
+    @cached_property
+    def stops(self) -> dict[str, Stop]:
+        """The day's routed stops by site id (for maps and GeoJSON)."""
+        return {s.site.id: s for g in self.plan.grids for s in g.stops}
 
     @property
     def served(self) -> int:
@@ -153,6 +159,8 @@ def _context() -> BaseContext:
 def _rows(
     day: dt.date, grid: GridDay, v: int, route: tuple[int, ...]
 ) -> tuple[list[RouteRow], WorkerDay]:
+    """routes.csv rows of one inspector (start, visits and lunch, end) timed by
+    :func:`planner.routes.model.schedule`, and the day's totals for the summary."""
     inspector = grid.inspectors[v]
     station = f"station:{grid.grid}"
     timings = schedule(grid.problem, v, route)
