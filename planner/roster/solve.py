@@ -27,7 +27,7 @@ from planner.roster.rules import CATALOGUE, RuleContext
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
 
 STALL_SECONDS = 8.0
-STALL_SHARE = 0.1
+STALL_SHARE = 0.05
 """The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
 
 
