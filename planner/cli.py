@@ -184,7 +184,13 @@ def _cmd_check_routes(args: argparse.Namespace) -> int:
     import json
 
     from planner.checker import read_rota
-    from planner.route_checker import SPEED_MPS, check_routes, load_street_graph, read_routes
+    from planner.route_checker import (
+        SPEED_MPS,
+        check_routes,
+        load_street_graph,
+        read_routes,
+        read_unserved,
+    )
     from planner.routes.build import read_tasks
     from planner.scenario_io import load_scenario
 
@@ -207,13 +213,15 @@ def _cmd_check_routes(args: argparse.Namespace) -> int:
         )
     rota = [(a.date, a.worker_id, a.grid, a.shift_id) for a in read_rota(rota_path)]
     tasks = [stop.site for stop in read_tasks(Path(args.tasks), scenario)] if args.tasks else []
+    listed = routes_path.parent / "unserved.csv"  # written beside routes.csv
+    unserved = read_unserved(listed) if listed.is_file() else None
     mode = scenario.info.travel_mode
     graph = load_street_graph(folder, mode)
     s = scenario.routing
     report = check_routes(
         scenario, rows, rota, graph, tasks=tasks, speed_mps=SPEED_MPS[mode],
         lunch_minutes=s.lunch_minutes, lunch_earliest=s.lunch_earliest,
-        lunch_latest=s.lunch_latest, max_snap_m=s.max_snap_m,
+        lunch_latest=s.lunch_latest, max_snap_m=s.max_snap_m, unserved=unserved,
     )  # fmt: skip
     for v in report.violations:
         print(f"violation {v}")

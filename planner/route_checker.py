@@ -34,6 +34,7 @@ Times in :class:`RouteRow` are whole seconds after midnight of the row's date.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 import re
@@ -82,6 +83,7 @@ ROUTE_RULES: dict[str, str] = {
     "shift_end": "The route is back at the station by the shift end",
     "leg_length": "Each leg's metres are the shortest path between the snapped nodes",
     "leg_time": "Each leg's seconds are ceil(metres / speed)",
+    "coverage": "Every stop due that day is on a route or in unserved.csv, never in both",
 }
 """The stable names of the route rules, with what each one means."""
 
@@ -227,6 +229,18 @@ def _parse_whole(text: str) -> int | None:
     if not math.isfinite(value) or value < 0 or not value.is_integer():
         return None
     return int(value)
+
+
+def read_unserved(path: Path) -> list[str]:
+    """The ``site_id`` column of unserved.csv (the reasons are the solver's to give)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if reader.fieldnames is None or "site_id" not in reader.fieldnames:
+                raise InputError([InputProblem(path.name, 1, "site_id", "column is missing")])
+            return [row["site_id"] for row in reader if row.get("site_id")]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([InputProblem(str(path), None, None, f"cannot read: {exc}")]) from exc
 
 
 def read_routes(path: Path) -> list[RouteRow]:
@@ -475,6 +489,7 @@ class _Ctx:
         self.shifts: dict[str, ShiftType] = {s.id: s for s in scenario.shifts}
         self.stops: dict[str, Stop] = {s.id: s for s in scenario.sites}
         self.stops.update({t.id: t for t in tasks})
+        self.tasks = tuple(tasks)
         self.rota: dict[tuple[dt.date, str], list[tuple[str | None, str]]] = defaultdict(list)
         for day, worker_id, grid, shift_id in rota:
             self.rota[(day, worker_id)].append((grid, shift_id))
@@ -815,6 +830,38 @@ def _visited_once(routes: Iterable[Route]) -> Found:
                 yield _at(row, "visited_once", msg)
 
 
+def _coverage(
+    ctx: _Ctx, scenario: Scenario, rows: Sequence[RouteRow], unserved: Sequence[str]
+) -> Found:
+    """Each due stop (docs/routes.md: never visited, or last visit + interval <= day; the
+    day's tasks) is served or listed as unserved; nothing is both, nothing else is listed."""
+    days = sorted({r.date for r in rows})
+    served = {(r.date, r.site_id): r for r in rows if r.kind == "visit"}
+    listed = set(unserved)
+    for day in days:
+        due = {
+            site.id
+            for site in scenario.sites
+            if day
+            >= (
+                scenario.info.reference_date
+                if site.last_visit is None
+                else site.last_visit + dt.timedelta(days=site.visit_interval_days)
+            )
+        } | {t.id for t in ctx.tasks}
+        for site_id in sorted(due):
+            here = (day, site_id) in served
+            if not here and site_id not in listed:
+                yield RouteViolation("coverage", "-", day, -1, site_id,
+                                     "due, but neither on a route nor in unserved.csv")  # fmt: skip
+            if here and site_id in listed:
+                row = served[(day, site_id)]
+                yield _at(row, "coverage", "served, yet listed in unserved.csv")
+        for site_id in sorted(listed - due):
+            yield RouteViolation("coverage", "-", day, -1, site_id,
+                                 "listed in unserved.csv but not due that day")  # fmt: skip
+
+
 # ---------------------------------------------------------------------------- checking
 
 
@@ -830,8 +877,12 @@ def check_routes(
     lunch_earliest: dt.time = dt.time(11, 30),
     lunch_latest: dt.time = dt.time(12, 30),
     max_snap_m: float = UNREACHABLE_M,
+    unserved: Sequence[str] | None = None,
 ) -> RouteReport:
     """Check ``rows`` (all routes of ``routes.csv``) against every rule of ``docs/routes.md``.
+
+    With ``unserved`` (the site ids of ``unserved.csv``), also that every due stop is
+    accounted for (rule ``coverage``).
 
     ``rota`` gives who is on which shift in which grid; ``graph`` is the street network
     (WGS-84 nodes with ``x``/``y``, edge ``length`` in metres); ``tasks`` are the day's
@@ -848,6 +899,8 @@ def check_routes(
         for rule in _ROUTE_RULES:
             found += rule(ctx, route)
     found += _visited_once(routes)
+    if unserved is not None:
+        found += _coverage(ctx, scenario, rows, unserved)
     order = {name: i for i, name in enumerate(ROUTE_RULES)}
     found.sort(key=lambda f: (f.date, f.worker_id, f.seq, order[f.rule]))
     return RouteReport(

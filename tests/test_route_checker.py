@@ -451,7 +451,7 @@ def test_every_rule_name_is_catalogued() -> None:
     assert set(ROUTE_RULES) == {
         "route_format", "on_duty", "visited_once", "grid", "skill", "reachable",
         "opening_hours", "arrival", "service_start", "departure", "lunch", "start",
-        "shift_end", "leg_length", "leg_time",
+        "shift_end", "leg_length", "leg_time", "coverage",
     }  # fmt: skip
 
 

@@ -295,6 +295,20 @@ def test_the_checker_catches_a_changed_leg_length(output: Path, folder: Path, tm
     assert "INVALID: 1 violations" in stdout
 
 
+def test_the_checker_accounts_for_every_due_stop(output: Path, folder: Path, tmp_path, capsys):
+    copy = tmp_path / "out"
+    copy.mkdir()
+    (copy / "routes.csv").write_bytes((output / "routes.csv").read_bytes())
+    lines = (output / "unserved.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1, "the fixture day leaves some stop unserved"
+    dropped = lines[1].split(",")[0]
+    (copy / "unserved.csv").write_text("\n".join([lines[0], *lines[2:]]) + "\n", "utf-8")
+    capsys.readouterr()
+    assert check(folder, copy / "routes.csv", "--rota", str(rota_of(folder))) == 1
+    out = capsys.readouterr().out
+    assert f"violation [coverage] - on 2026-12-08, seq -1 ({dropped}): due, but neither" in out
+
+
 # ------------------------------------------------------------------ ad-hoc tasks
 
 
