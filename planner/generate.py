@@ -43,9 +43,6 @@ from planner.domain import (
     Worker,
 )
 
-STREETS_FILE = "streets.osm.bz2"
-PATROL_FILE = "patrol.csv"
-
 BAOTUN_WORKERS = 62
 BAOTUN_GRIDS = 8
 BAOTUN_SITES = 2300
@@ -639,7 +636,7 @@ def write_generated(scenario: Scenario, folder: Path, seed: int) -> None:
     scenario's area and stations: an invented town, not a map (the README says so).
     """
     from planner.scenario_io import write_scenario
-    from planner.streets.synth import generate_streets, write_streets
+    from planner.streets.synth import PATROL_FILE, STREETS_FILE, generate_streets, write_streets
 
     stations = [(g.id, g.station_lat, g.station_lon) for g in scenario.grids]
     network = generate_streets(scenario.info.bbox, stations, seed)  # first: it may refuse

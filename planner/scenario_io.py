@@ -601,14 +601,8 @@ def _check_references(
     for n, site in sites:
         _unknown(problems, SITES_FILE, n, "grid", site.grid, grid_ids, "grid")
         _unknown(problems, SITES_FILE, n, "skill", site.skill, skill_codes, "skill")
-        for win in site.opening_hours:
-            if win.close <= win.open:
-                problems.add(
-                    SITES_FILE,
-                    n,
-                    "opening_hours",
-                    f"window {win.open:%H:%M}-{win.close:%H:%M} closes before it opens",
-                )
+        for message in backward_windows(site.opening_hours):
+            problems.add(SITES_FILE, n, "opening_hours", message)
 
 
 def _check_cover_reachable(scenario: Scenario, problems: Problems) -> None:
@@ -652,16 +646,30 @@ def _check_cover_reachable(scenario: Scenario, problems: Problems) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text via a temporary file and rename, so readers never see half a file."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def backward_windows(windows: Iterable[TimeWindow]) -> list[str]:
+    """A message for each opening window that closes before (or when) it opens."""
+    return [
+        f"window {w.open:%H:%M}-{w.close:%H:%M} closes before it opens"
+        for w in windows
+        if w.close <= w.open
+    ]
 
 
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

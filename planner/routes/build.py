@@ -30,7 +30,12 @@ from planner.domain import (
 )
 from planner.roster.problem import Cell
 from planner.routes.model import RoutingProblem, Vehicle, Visit, Window
-from planner.scenario_io import Problems, parse_opening_hours, read_csv_rows
+from planner.scenario_io import (
+    Problems,
+    backward_windows,
+    parse_opening_hours,
+    read_csv_rows,
+)
 from planner.streets.coords import gcj02_to_wgs84
 from planner.streets.matrix import StreetIndex, great_circle
 from planner.streets.network import travel_seconds_array
@@ -354,11 +359,10 @@ def read_tasks(path: Path, scenario: Scenario) -> list[Stop]:
         except ValidationError as exc:
             problems.from_validation(path.name, number, exc, model=InspectionSite)
             continue
-        bad = [w for w in site.opening_hours if w.close <= w.open]
-        for w in bad:
-            window = f"{w.open:%H:%M}-{w.close:%H:%M}"
-            problems.add(*where, "opening_hours", f"window {window} closes before it opens")
-        if bad:
+        backward = backward_windows(site.opening_hours)
+        for message in backward:
+            problems.add(*where, "opening_hours", message)
+        if backward:
             continue
         mandatory = row["mandatory"] == "yes"
         lat, lon = _wgs84(site.lat, site.lon, site.crs)

@@ -19,8 +19,6 @@ from __future__ import annotations
 import bz2
 import itertools
 import math
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from planner._errors import InputError, InputProblem
-from planner.scenario_io import atomic_write_text
+from planner.scenario_io import atomic_write_bytes, atomic_write_text
 
 Bbox = tuple[float, float, float, float]
 """``(lon_min, lat_min, lon_max, lat_max)`` in WGS-84, as ``scenario.toml`` writes it."""
@@ -1262,23 +1260,10 @@ def generate_streets(bbox: Bbox, stations: Sequence[Station], seed: int) -> Stre
     return StreetNetwork(osm_xml=xml, patrol=patrol, nodes=len(graph.xy), ways=ways)
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_streets(net: StreetNetwork, scenario_dir: Path | str) -> None:
     """Write ``streets.osm.bz2`` and ``patrol.csv`` into a scenario folder, atomically."""
     folder = Path(scenario_dir)
     data = bz2.compress(net.osm_xml.encode("utf-8"), compresslevel=BZ2_LEVEL)
-    _atomic_write_bytes(folder / STREETS_FILE, data)
+    atomic_write_bytes(folder / STREETS_FILE, data)
     lines = ["grid,street", *(f"{grid},{street}" for grid, street in net.patrol)]
     atomic_write_text(folder / PATROL_FILE, "\n".join(lines) + "\n")
