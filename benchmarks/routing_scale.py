@@ -283,18 +283,7 @@ def real_day(streets_dir: Path, seed: int, folder: Path) -> Setup:
     })  # fmt: skip
     seconds["scenario"] = time.monotonic() - began
     rota = day_rota(scenario, DAY, rng)
-    mode = scenario.info.travel_mode
-    began = time.monotonic()
-    imported = prepare(load_osm(source, mode), scenario.info.bbox, source=source.name)
-    seconds["streets_import"] = time.monotonic() - began
-    cache = save_cache(imported, cache_path(folder, mode))
-    began = time.monotonic()
-    graph = load_cache(cache)
-    seconds["load"] = time.monotonic() - began
-    began = time.monotonic()
-    plan = build_day(scenario, graph, rota, DAY, mode)
-    seconds["build"] = time.monotonic() - began
-    return Setup(REAL_CASE, scenario, folder, graph, rota, plan, seconds)
+    return imported_day(REAL_CASE, scenario, rota, source, folder, seconds)
 
 
 def with_due(scenario: Scenario, day: dt.date, count: int, rng: np.random.Generator) -> Scenario:
@@ -353,13 +342,26 @@ def generated_day(stops: int, seed: int, folder: Path) -> Setup:
     began = time.monotonic()
     rota = day_rota(scenario, DAY, rng)
     seconds["rota"] = time.monotonic() - began
-    mode = scenario.info.travel_mode
     stations = [(g.id, g.station_lat, g.station_lon) for g in scenario.grids]
     began = time.monotonic()
     streets = generate_streets(scenario.info.bbox, stations, seed)
     seconds["streets_synth"] = time.monotonic() - began
     osm = folder / "streets.osm"
     osm.write_text(streets.osm_xml, encoding="utf-8")
+    return imported_day(str(stops), scenario, rota, osm, folder, seconds)
+
+
+def imported_day(
+    case: str,
+    scenario: Scenario,
+    rota: tuple[Cell, ...],
+    osm: Path,
+    folder: Path,
+    seconds: dict[str, float],
+) -> Setup:
+    """Import ``osm`` as any scenario's streets, cache it in ``folder``, read the cache back
+    (the timed load, as for Baotun) and build the day."""
+    mode = scenario.info.travel_mode
     began = time.monotonic()
     imported = prepare(load_osm(osm, mode), scenario.info.bbox, source=osm.name)
     seconds["streets_import"] = time.monotonic() - began
@@ -373,7 +375,7 @@ def generated_day(stops: int, seed: int, folder: Path) -> Setup:
     began = time.monotonic()
     plan = build_day(scenario, graph, rota, DAY, mode)
     seconds["build"] = time.monotonic() - began
-    return Setup(str(stops), scenario, folder, graph, rota, plan, seconds)
+    return Setup(case, scenario, folder, graph, rota, plan, seconds)
 
 
 # ---------------------------------------------------------------------------- measuring

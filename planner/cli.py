@@ -14,37 +14,16 @@ from pathlib import Path
 
 from planner import __version__
 from planner._errors import InfeasibleError, InputError, InputProblem, PlannerError
+from planner.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_OK,
+    date,
+    non_negative_int,
+    positive_int,
+    seconds,
+)
 from planner.domain import RuleSetting, Scenario
-
-EXIT_OK = 0
-EXIT_CHECK_FAILED = 1
-EXIT_BAD_INPUT = 2
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
-
-
-def _whole_number(text: str, least: int) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
-    if value < least:
-        wanted = f"of {least} or more" if least == 0 else f"above {least - 1}"
-        raise argparse.ArgumentTypeError(f"expected a number {wanted}, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole_number(text, 1)
-
-
-def _non_negative_int(text: str) -> int:
-    return _whole_number(text, 0)
 
 
 def _cmd_scenario_check(args: argparse.Namespace) -> int:
@@ -93,20 +72,10 @@ def _cmd_scenario_generate(args: argparse.Namespace) -> int:
 
 
 def _monday(text: str) -> dt.date:
-    day = _date(text)
+    day = date(text)
     if day.weekday() != 0:
         raise argparse.ArgumentTypeError(f"{day} is a {day:%A}; the week starts on a Monday")
     return day
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a time above 0, got {value:g}")
-    return value
 
 
 def soft_cover(scenario: Scenario) -> RuleSetting:
@@ -248,14 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = ssub.add_parser("check", help="validate a scenario folder and print a summary")
     check.add_argument("dir", help="scenario folder (scenario.toml + CSV tables)")
-    check.add_argument("--week", type=_date, help="Monday of the week to summarise")
+    check.add_argument("--week", type=date, help="Monday of the week to summarise")
     check.set_defaults(func=_cmd_scenario_check)
 
     gen = ssub.add_parser("generate", help="write a seeded synthetic scenario folder")
-    gen.add_argument("--workers", type=_positive_int, default=BAOTUN_WORKERS)
-    gen.add_argument("--grids", type=_positive_int, default=BAOTUN_GRIDS)
-    gen.add_argument("--sites", type=_non_negative_int, default=BAOTUN_SITES)
-    gen.add_argument("--seed", type=_non_negative_int, default=BAOTUN_SEED)
+    gen.add_argument("--workers", type=positive_int, default=BAOTUN_WORKERS)
+    gen.add_argument("--grids", type=positive_int, default=BAOTUN_GRIDS)
+    gen.add_argument("--sites", type=non_negative_int, default=BAOTUN_SITES)
+    gen.add_argument("--seed", type=non_negative_int, default=BAOTUN_SEED)
     gen.add_argument("--name", help="scenario name (default: Baotun or a synthetic name)")
     gen.add_argument("--out", required=True, help="folder to write")
     gen.add_argument("--force", action="store_true", help="overwrite a non-empty folder")
@@ -265,15 +234,15 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--scenario", required=True, help="scenario folder")
     roster.add_argument("--week", type=_monday, help="Monday of the first week (default: "
                         "the Monday after the scenario's reference date)")  # fmt: skip
-    roster.add_argument("--weeks", type=_positive_int, default=1)
+    roster.add_argument("--weeks", type=positive_int, default=1)
     roster.add_argument("--history", help="last weeks' rota.csv, for windows across the boundary")
     roster.add_argument("--pin", help="PINS.csv: date,worker_id,shift_id (empty = day off)")
     roster.add_argument("--previous", help="a previous rota.csv to change as little as possible")
-    roster.add_argument("--time-limit", type=_positive_float, default=30.0, help="seconds")
+    roster.add_argument("--time-limit", type=seconds, default=30.0, help="seconds")
     roster.add_argument("--seed", type=int, default=0)
     roster.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_WORKERS,
         help=f"CP-SAT search workers (default {DEFAULT_WORKERS}; 1 = reproducible)",
     )
@@ -307,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--pin", help="PINS.csv the rota must respect")
     check.add_argument("--previous", help="previous rota.csv (for the stability score)")
     check.add_argument("--week", type=_monday, help="first Monday (default: from the rota)")
-    check.add_argument("--weeks", type=_positive_int, help="weeks (default: from the rota)")
+    check.add_argument("--weeks", type=positive_int, help="weeks (default: from the rota)")
     check.set_defaults(func=_cmd_check)
 
     from planner.routes.cli import add_parser as add_routes_parser

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
 from planner._errors import InputError, InputProblem
-
-EXIT_OK = 0
+from planner.cli_args import EXIT_OK, date, positive_int, seconds, seed
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,51 +18,25 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "routes", help="order each inspector's stops for a day over the street network"
     )
     routes.add_argument("--scenario", required=True, help="scenario folder")
-    routes.add_argument("--date", required=True, type=_date, help="the day (YYYY-MM-DD)")
+    routes.add_argument("--date", required=True, type=date, help="the day (YYYY-MM-DD)")
     routes.add_argument("--rota", required=True, help="rota.csv that covers the day")
     routes.add_argument("--tasks", help="TASKS.csv of ad-hoc stops for the day")
     routes.add_argument(
-        "--time-limit", type=_seconds, default=1.5, help="seconds of solving (default 1.5)"
+        "--time-limit", type=seconds, default=1.5, help="seconds of solving (default 1.5)"
     )
-    routes.add_argument(
-        "--seed", type=_seed, default=0, help="random seed, 0 to 2^32-1 (default 0)"
-    )
+    routes.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2^32-1 (default 0)")
     routes.add_argument(
         "--backend", choices=sorted(BACKENDS), default=DEFAULT_BACKEND,
         help=f"routing solver (default {DEFAULT_BACKEND})",
     )  # fmt: skip
     routes.add_argument(
-        "--workers", type=int, default=2, help="grids solved at once (default 2: two cores)"
+        "--workers",
+        type=positive_int,
+        default=2,
+        help="grids solved at once (default 2: two cores)",
     )
     routes.add_argument("--out", required=True, help="output folder")
     routes.set_defaults(func=run)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"expected 0 to {2**32 - 1}, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a time above 0, got {value:g}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

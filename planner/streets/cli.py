@@ -10,10 +10,10 @@ import argparse
 from pathlib import Path
 
 from planner._errors import InputError, InputProblem
+from planner.cli_args import EXIT_OK
 
 MODE_CHOICES = ("walk", "ebike")
 """``planner.streets.network.MODES``, spelled out so that building the parser skips osmnx."""
-EXIT_OK = 0
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
