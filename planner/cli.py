@@ -249,8 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument(
         "--strategy",
         choices=STRATEGIES,
-        help="cpsat: CP-SAT alone; auto (default unless --workers 1): CP-SAT for half the "
-        "time, then roster-shaped large-neighbourhood search; lns: LNS after a fifth",
+        help="cpsat: CP-SAT alone; auto (default unless --workers 1): column generation "
+        "(bound and a starting rota), CP-SAT, then roster-shaped large-neighbourhood search; "
+        "lns: LNS after a fifth",
     )
     roster.add_argument("--allow-unfilled", action="store_true",
                         help="make cover soft and list the needs left open")  # fmt: skip

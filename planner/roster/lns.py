@@ -82,8 +82,13 @@ def improve(
     seed: int,
     workers: int,
     on_improvement: Callable[[int], None] | None = None,
+    bound: int | None = None,
 ) -> LnsOutcome:
-    """Improve ``incumbent`` (a solved CpSolver of ``ctx.model``) until ``deadline``."""
+    """Improve ``incumbent`` (a solved CpSolver of ``ctx.model``) until ``deadline``.
+
+    The search ends early when it reaches ``bound`` (default: the incumbent's own bound).
+    """
+    floor = round(incumbent.best_objective_bound) if bound is None else bound
     rng = random.Random(seed)
     n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
     values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
@@ -91,7 +96,7 @@ def improve(
     size, iterations, improvements, effort = START_SIZE, 0, 0, 0.0
     while True:
         remaining = deadline - time.monotonic()
-        if remaining < 0.3 or best == round(incumbent.best_objective_bound):
+        if remaining < 0.3 or best <= floor:
             break
         iterations += 1
         free = _free_cells(rng, n_workers, n_days, size)

@@ -22,6 +22,19 @@ Expr = cp_model.LinearExpr | cp_model.IntVar | int
 """A linear expression over model variables (or a constant)."""
 
 
+@dataclass(frozen=True)
+class CoverRow:
+    """One cover bound: which (worker, day, shift) cells count, its limits and weights."""
+
+    label: str
+    cells: tuple[tuple[int, int, int], ...]
+    lo: int | None
+    hi: int | None
+    weight_under: int
+    weight_over: int
+    hard: bool
+
+
 @dataclass
 class RuleContext:
     """The model under construction and the bookkeeping every rule shares."""
@@ -36,6 +49,8 @@ class RuleContext:
     shortfalls: list[tuple[str, dt.date, cp_model.IntVar, str]] = field(default_factory=list)
     spreads: list[tuple[str, cp_model.IntVar, cp_model.IntVar, int]] = field(default_factory=list)
     """Each max − min term: its name, max and min variables, the least value cover allows."""
+    cover_rows: list[CoverRow] = field(default_factory=list)
+    """Every head count the cover rule bounds, as data (the column generator's master rows)."""
     _work: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
 
     # -- views -------------------------------------------------------------------------
@@ -191,7 +206,10 @@ def cover(ctx: RuleContext) -> None:
     p = ctx.problem
     sc = p.scenario
     after = sc.labour.experienced_after_days
+    setting = p.rule("cover")
     for rule in sc.cover:
+        under = setting.weight if rule.weight is None else rule.weight
+        over = under if rule.weight_over is None else rule.weight_over
         grids = set(sc.scope_grids(rule.scope))
         shifts = _counted_shifts(ctx, rule.shifts)
         for d, day in enumerate(p.days):
@@ -204,7 +222,8 @@ def cover(ctx: RuleContext) -> None:
                 and (rule.role is None or worker.role == rule.role)
                 and (rule.skill is None or worker.has_skill(rule.skill, day))
             ]
-            count = sum(ctx.x[w, d, s] for w in eligible for s in shifts)
+            cells = tuple((w, d, s) for w in eligible for s in shifts)
+            count = sum(ctx.x[c] for c in cells)
             skill = f", skill {rule.skill}" if rule.skill else ""
             role = f", {rule.role.value}" if rule.role else ""
             label = f"{rule.id} on {day} ({rule.scope}, {'/'.join(rule.shifts)}{skill}{role})"
@@ -219,17 +238,26 @@ def cover(ctx: RuleContext) -> None:
                 track=(day, rule.id),
                 cap=len(eligible),
             )
+            hard = setting.mode == "hard"
+            if setting.mode != "off":
+                row = CoverRow(label, cells, rule.min or None, rule.max, under, over, hard)
+                ctx.cover_rows.append(row)
             if rule.min_experienced:
                 exp = [w for w in eligible if p.workers[w].is_experienced(rule.skill, day, after)]
+                exp_cells = tuple((w, d, s) for w in exp for s in shifts)
                 ctx.bound(
                     "cover",
                     f"{label} experienced",
-                    sum(ctx.x[w, d, s] for w in exp for s in shifts),
+                    sum(ctx.x[c] for c in exp_cells),
                     rule.min_experienced,
                     None,
                     weight=rule.weight,
                     track=(day, rule.id),
                 )
+                if setting.mode != "off":
+                    exp_label = f"{label} experienced"
+                    row = CoverRow(exp_label, exp_cells, rule.min_experienced, None, under, 0, hard)
+                    ctx.cover_rows.append(row)
 
 
 def one_shift_per_day(ctx: RuleContext) -> None:
@@ -813,3 +841,25 @@ CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
     "max_weekends": max_weekends,
 }
 """Every rule by its stable name; the keys equal ``planner.domain.RULE_NAMES``."""
+
+COUPLING_RULES = ("cover", "desk_rotation", "fairness", "pairing_old_new")
+"""The rules that tie workers together; every other rule reads one worker's line alone."""
+
+
+def build_model(
+    problem: RosterProblem, *, diagnose: bool = False, coarse: bool = False
+) -> RuleContext:
+    """One boolean per (worker, day, assignable shift), then every rule of the catalogue."""
+    model = cp_model.CpModel()
+    x = {
+        (w, d, s): model.new_bool_var(f"x[{worker.id},{day},{shift.id}]")
+        for w, worker in enumerate(problem.workers)
+        for d, day in enumerate(problem.days)
+        for s, shift in enumerate(problem.shifts)
+    }
+    ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose, coarse=coarse)
+    for add_rule in CATALOGUE.values():
+        add_rule(ctx)
+    terms = [weight * expr for terms in ctx.penalties.values() for weight, expr in terms]
+    model.minimize(sum(terms))
+    return ctx

@@ -9,6 +9,8 @@ the conflicting rules (found with assumption literals) or
 from __future__ import annotations
 
 import datetime as dt
+import math
+import os
 import sys
 import threading
 import time
@@ -20,12 +22,17 @@ from ortools.sat.python import cp_model
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
 from planner.roster import DEFAULT_WORKERS, STRATEGIES
+from planner.roster.columns import warm_start
 from planner.roster.lns import improve, pinned_copy
 from planner.roster.problem import Cell, RosterProblem
-from planner.roster.rules import CATALOGUE, RuleContext
+from planner.roster.rules import CATALOGUE, RuleContext, build_model
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
 
+PROBE_SHARE = 0.05
+"""``auto`` first gives CP-SAT this share of the time limit: easy rotas end there."""
+COLUMNS_SHARE = 0.7
+"""Column generation and its dive (``auto``) end by this share of the time limit."""
 STALL_SECONDS = 8.0
 STALL_SHARE = 0.05
 """The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
@@ -85,9 +92,10 @@ def terminal_progress(objective: int, bound: int, elapsed: float) -> None:
 class _Callback(cp_model.CpSolverSolutionCallback):
     """Reports progress and remembers when the objective or the bound last moved."""
 
-    def __init__(self, progress: Progress | None) -> None:
+    def __init__(self, progress: Progress | None, floor: int | None = None) -> None:
         super().__init__()
         self._progress = progress
+        self._floor = floor
         self._start = time.monotonic()
         self.last_change = self._start
         self._objective: int | None = None
@@ -96,10 +104,13 @@ class _Callback(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self._objective = round(self.objective_value)
         self.last_change = time.monotonic()
+        bound = round(self.best_objective_bound)
+        if self._floor is not None:
+            bound = max(bound, self._floor)
+            if self._objective <= self._floor:  # proven optimal by a bound from elsewhere
+                self.stop_search()
         if self._progress:
-            self._progress(
-                self._objective, round(self.best_objective_bound), self.last_change - self._start
-            )
+            self._progress(self._objective, bound, self.last_change - self._start)
 
     def on_bound(self, bound: float) -> None:
         """Also refresh the line when the bound moves (set as the solver's bound callback)."""
@@ -112,25 +123,6 @@ class _Callback(cp_model.CpSolverSolutionCallback):
     @property
     def has_solution(self) -> bool:
         return self._objective is not None
-
-
-def build_model(
-    problem: RosterProblem, *, diagnose: bool = False, coarse: bool = False
-) -> RuleContext:
-    """One boolean per (worker, day, assignable shift), then every rule of the catalogue."""
-    model = cp_model.CpModel()
-    x = {
-        (w, d, s): model.new_bool_var(f"x[{worker.id},{day},{shift.id}]")
-        for w, worker in enumerate(problem.workers)
-        for d, day in enumerate(problem.days)
-        for s, shift in enumerate(problem.shifts)
-    }
-    ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose, coarse=coarse)
-    for add_rule in CATALOGUE.values():
-        add_rule(ctx)
-    terms = [weight * expr for terms in ctx.penalties.values() for weight, expr in terms]
-    model.minimize(sum(terms))
-    return ctx
 
 
 def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
@@ -166,16 +158,29 @@ def solve_roster(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
+    proven: int | None = None
+    decided: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None = None
+    effort = 0.0
+    if strategy == "auto":
+        decided, proven, effort = _probe_then_columns(
+            ctx, started, time_limit, seed, workers, progress
+        )
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
     limit = max(0.1, (deadline - time.monotonic()) * share)
     stall = None if share == 1.0 else max(STALL_SECONDS, STALL_SHARE * time_limit)
-    solver, status = _run(ctx, limit, seed, workers, progress, stall)
-    effort = solver.response_proto.deterministic_time
+    if decided is None:
+        solver, status = _run(ctx, limit, seed, workers, progress, stall, proven)
+        ctx.model.clear_hints()  # type: ignore[no-untyped-call]
+    else:
+        solver, status = decided
+    effort += solver.response_proto.deterministic_time
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
         solver, status = _run(ctx, deadline - time.monotonic(), seed + 1, workers, progress)
         effort += solver.response_proto.deterministic_time
-    bound_value = solver.best_objective_bound
+    bound_value = max(solver.best_objective_bound, proven if proven is not None else -math.inf)
+    if status == cp_model.FEASIBLE and round(solver.objective_value) <= bound_value:
+        status = cp_model.OPTIMAL  # the columns' bound proves what CP-SAT could not
     # any merely feasible rota (improved by LNS or not) has its slacks tightened below
     needs_tightening = status == cp_model.FEASIBLE
     if status == cp_model.FEASIBLE and share < 1.0:
@@ -189,7 +194,13 @@ def solve_roster(
                 progress(objective, round(bound_value), time.monotonic() - started)
 
         outcome = improve(
-            ctx, solver, deadline=deadline, seed=seed, workers=workers, on_improvement=report
+            ctx,
+            solver,
+            deadline=deadline,
+            seed=seed,
+            workers=workers,
+            on_improvement=report,
+            bound=round(bound_value),
         )
         solver = outcome.solver
         effort += outcome.deterministic_time
@@ -244,6 +255,68 @@ def solve_roster(
     )
 
 
+def _probe_then_columns(
+    ctx: RuleContext,
+    started: float,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+) -> tuple[tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None, int | None, float]:
+    """``auto``'s opening: column generation, with a short CP-SAT probe after its first round.
+
+    When one round shows the columns cannot converge in time (600 workers), nothing else
+    happens here and the solve goes on as ``auto`` without columns. Otherwise a probe of
+    a twentieth of the time runs first: easy rotas (Baotun's week) are proven optimal
+    there. If not, the columns give a proven bound and a dived rota; that rota or the
+    probe's, whichever the full model scores better, is the main phase's hint. Returns
+    the probe's solver when it settled the problem (optimal or infeasible), the columns'
+    bound, and the deterministic time spent.
+    """
+    probed: list[tuple[cp_model.CpSolver, cp_model.CpSolverStatus]] = []
+
+    def probe() -> bool:
+        probed.append(_run(ctx, PROBE_SHARE * time_limit, seed, workers, progress))
+        return probed[0][1] not in (cp_model.FEASIBLE, cp_model.UNKNOWN)
+
+    start = warm_start(
+        ctx,
+        deadline=started + COLUMNS_SHARE * time_limit,
+        seed=seed,
+        threads=min(workers, os.cpu_count() or 1),
+        pause=probe,
+    )
+    if not probed:
+        return None, None, 0.0
+    solver, status = probed[0]
+    effort = solver.response_proto.deterministic_time
+    if status not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return (solver, status), None, effort
+    hint: dict[tuple[int, int, int], int] | None = None
+    if start.values is not None:
+        scored = _score(ctx, start.values, seed)
+        if scored is not None and progress:
+            progress(scored, start.bound or 0, time.monotonic() - started)
+        if scored is not None and (
+            status != cp_model.FEASIBLE or scored < round(solver.objective_value)
+        ):
+            hint = start.values
+    if hint is None and status == cp_model.FEASIBLE:
+        hint = {key: int(solver.value(var)) for key, var in ctx.x.items()}
+    if hint is not None:
+        for key, var in ctx.x.items():
+            ctx.model.add_hint(var, hint[key])
+    return None, start.bound, effort
+
+
+def _score(ctx: RuleContext, values: dict[tuple[int, int, int], int], seed: int) -> int | None:
+    """The full model's objective of a whole rota (None if it breaks a hard rule)."""
+    solver = _solver(5.0, seed, 1)
+    if solver.solve(pinned_copy(ctx, values, free=set())) != cp_model.OPTIMAL:
+        return None
+    return round(solver.objective_value)
+
+
 def _run(
     ctx: RuleContext,
     limit: float,
@@ -251,15 +324,17 @@ def _run(
     workers: int,
     progress: Progress | None,
     stall: float | None = None,
+    floor: int | None = None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """One CP-SAT phase on the full model, reporting progress on solutions and bounds.
 
     With ``stall``, the phase ends early once it has a rota and neither objective nor
     bound has moved for that many seconds: the time is better spent on the probes and
-    the LNS that follow.
+    the LNS that follow. ``floor`` is a proven bound from elsewhere: a rota that reaches
+    it ends the phase.
     """
     solver = _solver(limit, seed, workers)
-    callback = _Callback(progress)
+    callback = _Callback(progress, floor)
     solver.best_bound_callback = callback.on_bound
     done = threading.Event()
 
