@@ -96,3 +96,33 @@ def test_auto_without_the_probe_goes_through_the_columns(monkeypatch: pytest.Mon
     rota = [Assignment(c.date, c.worker_id, c.shift_id or "") for c in result.assignments]
     report = check_rota(sc, rota, week=WEEK, weeks=1)
     assert report.ok and report.objective == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_bound_holds_with_hard_cover_experience_pins_and_history(seed: int):
+    """Hard rows (a costly slack in the LP), experienced minimums, pinned cells and
+    history across the week boundary: still never above the proven optimum."""
+    import datetime as dt
+
+    from planner.roster.problem import Cell
+
+    rng = random.Random(100 + seed)
+    new_joiner = WEEK - dt.timedelta(days=30)
+    workers = [worker("A"), worker("B"), worker("C", joined=new_joiner), worker("D")]
+    cover = [
+        need("day", "D", min=1, max=2, min_experienced=1),
+        need("night", "N", min=1, weight=rng.randint(2, 6)),
+    ]
+    requests = [
+        Request(worker_id=rng.choice("ABCD"), date=rng.choice(DAYS), kind="day_off", weight=3)
+        for _ in range(4)
+    ]
+    sc = scenario(workers, cover, rules={"requests": soft(1)}, requests=requests)
+    history = tuple(Cell(WEEK - dt.timedelta(days=k), "A", "N") for k in (1, 2, 3))
+    pins = (Cell(DAYS[rng.randrange(7)], "D", "D"),)
+    optimum = solve(sc, history=history, pins=pins)
+    assert optimum.status == "optimal"
+    problem = RosterProblem(sc, WEEK, 1, history=history, pins=pins)
+    start = warm_start(build_model(problem), deadline=time.monotonic() + 20)
+    assert start.bound is not None
+    assert start.bound <= optimum.objective

@@ -1,16 +1,19 @@
 """Column generation over worker lines: a lower bound and a warm start for the roster model.
 
 Every rule but the few in :data:`~planner.roster.rules.COUPLING_RULES` reads one
-worker's line alone, so the roster is "one line per worker, and the lines together meet
-cover". The master LP chooses a convex mix of known lines per worker against the cover
-rows; each worker's pricing problem — the rule catalogue built for that worker alone,
-priced by the cover duals — is solved by CP-SAT and returns the line that most lowers
-the LP. Its value plus every worker's most negative reduced cost is a valid lower bound
-(the Lagrangian bound), far tighter than the compact model's LP on cover-bound rosters.
-The integer master (one known line per worker) then gives a rota to start CP-SAT from.
+worker's line alone, so a rota is "one line per worker, and the lines together meet
+cover". The master LP (GLOP) picks a convex mix of known lines per worker against the
+cover rows; each worker's pricing problem — the rule catalogue built for that worker
+alone, priced by the cover duals — is solved by CP-SAT and returns the line that most
+lowers the LP. For any duals, the cover rows' Lagrangian function (every worker's best
+priced line plus the rows' own terms) is a lower bound on the model's optimum; at the
+LP's duals it equals the LP bound, far tighter than the compact model's LP on
+cover-bound rosters. A dive then fixes lines until every worker has one: a rota to start
+CP-SAT from.
 
-Coupling rules other than cover are left to the full model, which always has the last
-word: columns only propose.
+Coupling rules other than cover only add hard constraints and non-negative penalties,
+so leaving them out keeps the bound valid; the full model always has the last word on
+the rota — columns only propose.
 """
 
 from __future__ import annotations
@@ -31,8 +34,17 @@ from planner.roster.rules import COUPLING_RULES, CoverRow, RuleContext, build_mo
 
 SCALE = 10_000
 """Duals are rounded to 1/SCALE in the integer pricing objective."""
-HARD_PENALTY = 100_000.0
-"""LP cost of a unit of hard cover left open, so the master is always feasible."""
+EXPECTED_ROUNDS = 30
+"""Rounds a master usually needs; the phase is skipped when they would not fit its time."""
+DIVE_THRESHOLD = 0.9
+"""A dive step fixes every free worker whose most chosen line has at least this weight."""
+CONVERGE_SHARE = 0.7
+"""Of the phase's time, the root LP may take this share; the dive has the rest."""
+STEP_SECONDS = 1.0
+"""Time limit of one pricing call."""
+
+Duals = dict[tuple[int, int], float]
+"""A worker's price per (day, shift) cell: the sum of the duals of the rows counting it."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +58,12 @@ class Line:
 
 @dataclass(frozen=True)
 class Priced:
-    """A pricing answer: the line, its value ``cost − Σ duals``, and a proven least value."""
+    """A pricing answer: every line the search found (best last) and a proven least value."""
 
-    line: Line | None
-    value: float
+    found: tuple[Line, ...]
     least: float | None
-    found: tuple[Line, ...] = ()
+    """The least ``cost − Σ duals`` over all of the worker's lines, when proven optimal."""
+    infeasible: bool = False
 
 
 class _Pricer:
@@ -72,12 +84,8 @@ class _Pricer:
             weight * expr for terms in self.ctx.penalties.values() for weight, expr in terms
         )
 
-    def price(self, duals: dict[tuple[int, int], float], time_limit: float, seed: int) -> Priced:
-        """The line of least ``cost − Σ duals`` (the convexity dual is the caller's).
-
-        Every line the search passes on its way is returned too: each one that prices
-        out is a column for free.
-        """
+    def price(self, duals: Duals, time_limit: float, seed: int) -> Priced:
+        """The line of least ``cost − Σ duals``, with every line found on the way to it."""
         x = self.ctx.x
         objective = SCALE * self.own - sum(
             round(SCALE * value) * x[0, d, s] for (d, s), value in duals.items() if value
@@ -90,13 +98,20 @@ class _Pricer:
         seen = _Lines(self)
         status = solver.solve(self.ctx.model, seen)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or not seen.lines:
-            return Priced(None, math.inf, None)
-        lines = tuple(seen.lines)
-        value = _reduced(lines[-1], duals)
+            return Priced((), None, infeasible=status == cp_model.INFEASIBLE)
         least = None
         if status == cp_model.OPTIMAL:  # rounding the duals moves the optimum by at most this
             least = solver.objective_value / SCALE - 0.5 * self.days / SCALE
-        return Priced(lines[-1], value, least, lines)
+        return Priced(tuple(seen.lines), least)
+
+    def line(self, values: Callable[[cp_model.LinearExpr], int]) -> Line:
+        """The line of a solution, read through ``values``."""
+        shifts = tuple(
+            next((s for s in range(self.n_shifts) if values(self.ctx.x[0, d, s])), -1)
+            for d in range(self.days)
+        )
+        cost = self.own if isinstance(self.own, int) else round(values(self.own))
+        return Line(self.w, shifts, cost)
 
 
 class _Lines(cp_model.CpSolverSolutionCallback):
@@ -108,76 +123,109 @@ class _Lines(cp_model.CpSolverSolutionCallback):
         self.lines: list[Line] = []
 
     def on_solution_callback(self) -> None:
-        p = self.pricer
-        shifts = tuple(
-            next((s for s in range(p.n_shifts) if self.boolean_value(p.ctx.x[0, d, s])), -1)
-            for d in range(p.days)
-        )
-        cost = p.own if isinstance(p.own, int) else round(self.value(p.own))
-        self.lines.append(Line(p.w, shifts, cost))
+        self.lines.append(self.pricer.line(self.value))
+
+
+@dataclass
+class _Row:
+    """One side of a cover row in the LP: ``count + u >= lo`` or ``count - o <= hi``."""
+
+    constraint: pywraplp.Constraint
+    lower: bool
+    rhs: float
+    slack_weight: float
 
 
 class _Master:
     """The restricted master LP (GLOP): lines per worker against the cover rows."""
 
     def __init__(self, n_workers: int, rows: list[CoverRow]) -> None:
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        inf = self.lp.infinity()
-        self.objective = self.lp.Objective()
-        self.convex = [self.lp.Constraint(1.0, 1.0) for _ in range(n_workers)]
-        self.rows: list[tuple[pywraplp.Constraint, CoverRow]] = []
-        self.of_cell: dict[tuple[int, int, int], list[pywraplp.Constraint]] = {}
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        if lp is None:
+            raise RuntimeError("OR-Tools has no GLOP linear solver")
+        self.lp = lp
+        inf = lp.infinity()
+        self.objective = lp.Objective()
+        self.convex = [lp.Constraint(1.0, 1.0) for _ in range(n_workers)]
+        self.rows: list[_Row] = []
+        self.of_cell: dict[tuple[int, int, int], list[int]] = {}
+        weights = [max(r.weight_under, r.weight_over) for r in rows if not r.hard]
+        # hard cover is a costly slack here, so the LP stays feasible while lines are few
+        hard = max(100_000.0, 100.0 * max(weights, default=0))
         for i, row in enumerate(rows):
-            for side, limit in (("lo", row.lo), ("hi", row.hi)):
+            for lower, limit in ((True, row.lo), (False, row.hi)):
                 if limit is None:
                     continue
-                if side == "lo":
-                    ct = self.lp.Constraint(float(limit), inf)
-                    weight = HARD_PENALTY if row.hard else float(row.weight_under)
-                    slack = self.lp.NumVar(0.0, float(limit), f"u{i}")
+                if lower:
+                    ct = lp.Constraint(float(limit), inf)
+                    slack = lp.NumVar(0.0, float(limit), f"u{i}")
                     ct.SetCoefficient(slack, 1.0)
+                    weight = hard if row.hard else float(row.weight_under)
                 else:
-                    ct = self.lp.Constraint(-inf, float(limit))
-                    weight = HARD_PENALTY if row.hard else float(row.weight_over)
-                    slack = self.lp.NumVar(0.0, inf, f"o{i}")
+                    ct = lp.Constraint(-inf, float(limit))
+                    slack = lp.NumVar(0.0, inf, f"o{i}")
                     ct.SetCoefficient(slack, -1.0)
+                    weight = hard if row.hard else float(row.weight_over)
                 self.objective.SetCoefficient(slack, weight)
-                self.rows.append((ct, row))
                 for cell in row.cells:
-                    self.of_cell.setdefault(cell, []).append(ct)
+                    self.of_cell.setdefault(cell, []).append(len(self.rows))
+                self.rows.append(_Row(ct, lower, float(limit), weight))
         self.objective.SetMinimization()
         self.columns: list[tuple[pywraplp.Variable, Line]] = []
 
     def add(self, line: Line) -> None:
+        """A new column for ``line``."""
         var = self.lp.NumVar(0.0, self.lp.infinity(), f"l{len(self.columns)}")
         self.objective.SetCoefficient(var, float(line.cost))
         self.convex[line.worker].SetCoefficient(var, 1.0)
         for d, s in enumerate(line.shifts):
             if s >= 0:
-                for ct in self.of_cell.get((line.worker, d, s), ()):
-                    ct.SetCoefficient(var, 1.0)
+                for r in self.of_cell.get((line.worker, d, s), ()):
+                    self.rows[r].constraint.SetCoefficient(var, 1.0)
         self.columns.append((var, line))
 
+    def reprice(self, index: int, line: Line) -> None:
+        """The same shifts found again at a lower own cost: the column takes it."""
+        var, _ = self.columns[index]
+        self.objective.SetCoefficient(var, float(line.cost))
+        self.columns[index] = (var, line)
+
     def solve(self) -> float:
+        """The LP's value (raises when GLOP does not prove an optimum)."""
         status = self.lp.Solve()
         if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"master LP status {status}")
+            raise RuntimeError(f"the master LP ended with GLOP status {status}")
         return float(self.objective.Value())
 
-    def duals(self, w: int, days: int, shifts: int) -> dict[tuple[int, int], float]:
-        out: dict[tuple[int, int], float] = {}
-        for d in range(days):
-            for s in range(shifts):
-                cts = self.of_cell.get((w, d, s))
-                if cts:
-                    out[d, s] = sum(ct.dual_value() for ct in cts)
+    def row_duals(self) -> list[float]:
+        """Each row's dual, clamped to the signs and range the Lagrangian bound needs."""
+        out = []
+        for row in self.rows:
+            y = row.constraint.dual_value()
+            out.append(max(0.0, y) if row.lower else min(0.0, max(-row.slack_weight, y)))
         return out
 
-    def convex_dual(self, w: int) -> float:
-        return float(self.convex[w].dual_value())
+    def cell_duals(self, w: int, y: list[float], days: int, shifts: int) -> Duals:
+        """Worker ``w``'s price per (day, shift) under the row duals ``y``."""
+        out: Duals = {}
+        for d in range(days):
+            for s in range(shifts):
+                rows = self.of_cell.get((w, d, s))
+                if rows:
+                    out[d, s] = sum(y[r] for r in rows)
+        return out
+
+    def lagrangian_rows(self, y: list[float]) -> float:
+        """The rows' part of the Lagrangian function at ``y`` (slacks at their best)."""
+        total = 0.0
+        for row, dual in zip(self.rows, y, strict=True):
+            total += dual * row.rhs
+            if row.lower:  # min over 0 <= u <= lo of (weight - y) u
+                total += row.rhs * min(0.0, row.slack_weight - dual)
+        return total
 
 
-Job = tuple[_Pricer, dict[tuple[int, int], float], float, int]
+Job = tuple[_Pricer, Duals, float, int]
 """One pricing call: the worker's problem, the duals, a time limit and a seed."""
 
 
@@ -187,7 +235,7 @@ def _price(job: Job) -> Priced:
     return pricer.price(duals, limit, seed)
 
 
-def _reduced(line: Line, duals: dict[tuple[int, int], float]) -> float:
+def _reduced(line: Line, duals: Duals) -> float:
     """A line's cost less the cover duals it earns (before the convexity dual)."""
     return line.cost - sum(duals.get((d, s), 0.0) for d, s in enumerate(line.shifts) if s >= 0)
 
@@ -197,95 +245,98 @@ class ColumnGeneration:
 
     def __init__(self, ctx: RuleContext, *, seed: int = 0, threads: int = 2) -> None:
         problem = ctx.problem
+        self.problem = problem
         self.n = len(problem.workers)
         self.days, self.shifts = len(problem.days), len(problem.shifts)
         self.seed = seed
-        self.pool = ThreadPoolExecutor(max(1, threads))  # CP-SAT releases the GIL
-        self.problem = problem
-        self._pricers: dict[int, _Pricer] = {}
+        self.threads = max(1, threads)
+        self.pool = ThreadPoolExecutor(self.threads)  # CP-SAT releases the GIL
         self.master = _Master(self.n, ctx.cover_rows)
         self.fixed: dict[int, int] = {}
         self.bound: float | None = None
         self.rounds = 0
-        self.log: list[str] = []
-        self._seen: set[tuple[int, tuple[int, ...]]] = set()
+        self._pricers: dict[int, _Pricer] = {}
+        self._index: dict[tuple[int, tuple[int, ...]], int] = {}
 
-    def pricer(self, w: int) -> _Pricer:
-        """Worker ``w``'s pricing problem, built on first use."""
+    def _pricer(self, w: int) -> _Pricer:
         if w not in self._pricers:
             self._pricers[w] = _Pricer(self.problem, w)
         return self._pricers[w]
 
-    def sample_seconds(self, k: int = 16, step: float = 1.0) -> float:
+    def sample_seconds(self, deadline: float, k: int = 16) -> float:
         """Seconds one pricing takes, from building and pricing the first ``k`` workers."""
         began = time.monotonic()
         sample = range(min(k, self.n))
         for w in sample:
-            self.pricer(w).price({}, step, self.seed)
+            limit = min(STEP_SECONDS, deadline - time.monotonic())
+            self._add_all(self._pricer(w).price({}, limit, self.seed).found)
         return (time.monotonic() - began) / max(1, len(sample))
 
     def close(self) -> None:
         """Stop the pricing threads."""
         self.pool.shutdown(wait=True)
 
-    def _add(self, line: Line) -> None:
-        key = (line.worker, line.shifts)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.master.add(line)
+    def _add_all(self, lines: tuple[Line, ...] | list[Line]) -> int:
+        """Add new lines (or cheaper costs for known ones); how many changed the master."""
+        changed = 0
+        for line in lines:
+            key = (line.worker, line.shifts)
+            if key not in self._index:
+                self._index[key] = len(self.master.columns)
+                self.master.add(line)
+                changed += 1
+            elif line.cost < self.master.columns[self._index[key]][1].cost:
+                self.master.reprice(self._index[key], line)
+                changed += 1
+        return changed
 
-    def start(self, lines: list[Line] | None = None, step: float = 1.0) -> bool:
-        """Seed the master with each worker's own best line (and ``lines``, e.g. a rota)."""
-        pricing: list[Job] = [(self.pricer(w), {}, step, self.seed) for w in range(self.n)]
-        first = list(self.pool.map(_price, pricing))
-        if any(p.line is None for p in first):
-            return False
-        for priced in first:
-            assert priced.line is not None
-            self._add(priced.line)
-        for line in lines or []:
-            self._add(line)
-        return True
+    def start(self, deadline: float) -> str | None:
+        """Seed the master with each worker's own best line; None, or why it cannot."""
+        todo = [w for w in range(self.n) if not any(k[0] == w for k in self._index)]
+        limit = max(0.01, min(STEP_SECONDS, deadline - time.monotonic()))
+        jobs: list[Job] = [(self._pricer(w), {}, limit, self.seed) for w in todo]
+        for w, priced in zip(todo, self.pool.map(_price, jobs), strict=True):
+            if not priced.found:
+                worker = self.problem.workers[w].id
+                if priced.infeasible:
+                    return f"{worker}'s own rules admit no line"
+                return f"no line for {worker} in time"
+            self._add_all(priced.found)
+        return None
 
-    def converge(self, deadline: float, max_rounds: int | None = None, step: float = 1.0) -> bool:
+    def converge(self, deadline: float, max_rounds: int | None = None) -> bool:
         """Price out lines until none improves the LP, ``deadline`` or ``max_rounds``."""
         free = [w for w in range(self.n) if w not in self.fixed]
         rounds = 0
         while time.monotonic() < deadline and (max_rounds is None or rounds < max_rounds):
             rounds += 1
             self.rounds += 1
-            value = self.master.solve()
+            self.master.solve()
             # every dual is read before any line is added: GLOP forgets them on a change
-            duals = {
-                w: (self.master.convex_dual(w), self.master.duals(w, self.days, self.shifts))
-                for w in free
-            }
-            limit = max(0.01, min(step, deadline - time.monotonic()))
-            pricing = [(self.pricer(w), duals[w][1], limit, self.seed) for w in free]
-            answers = list(self.pool.map(_price, pricing))
+            y = self.master.row_duals()
+            mu = {w: float(self.master.convex[w].dual_value()) for w in free}
+            duals = {w: self.master.cell_duals(w, y, self.days, self.shifts) for w in free}
+            # each call's share of the time left, so that a round ends near the deadline
+            left = deadline - time.monotonic()
+            limit = max(0.01, min(STEP_SECONDS, left * self.threads / max(1, len(free))))
+            jobs: list[Job] = [(self._pricer(w), duals[w], limit, self.seed) for w in free]
+            answers = list(self.pool.map(_price, jobs))
+            if not self.fixed and all(a.least is not None for a in answers):
+                least = sum(a.least for a in answers if a.least is not None)
+                value = least + self.master.lagrangian_rows(y)
+                self.bound = value if self.bound is None else max(self.bound, value)
             found = [
                 line
                 for w, a in zip(free, answers, strict=True)
-                for line in a.found
-                if _reduced(line, duals[w][1]) - duals[w][0] < -1e-6
+                for line in reversed(a.found)  # best first: a line's cheapest cost wins
+                if _reduced(line, duals[w]) - mu[w] < -1e-6
             ]
-            proven = all(a.least is not None for a in answers)
-            if proven and not self.fixed:
-                total = sum(
-                    min(0.0, a.least - duals[w][0])
-                    for w, a in zip(free, answers, strict=True)
-                    if a.least is not None
-                )
-                self.bound = max(self.bound or -math.inf, value + total)
-            for line in found:
-                self._add(line)
-            self.log.append(f"round {self.rounds}: LP {value:.2f}, {len(found)} new lines")
-            if not found and proven:
-                self.master.solve()
+            changed = self._add_all(found)
+            if not changed and all(a.least is not None for a in answers):
                 return True
         return False
 
-    def dive(self, deadline: float, rounds_per_step: int = 1) -> tuple[dict[int, Line], int]:
+    def dive(self, deadline: float) -> tuple[dict[int, Line], int]:
         """Fix the most chosen line of the least fractional workers, re-price, repeat.
 
         Past ``deadline`` every worker still free takes their most chosen line at once, so
@@ -294,7 +345,7 @@ class ColumnGeneration:
         while len(self.fixed) < self.n:
             late = time.monotonic() > deadline
             if not late:
-                self.converge(deadline, max_rounds=rounds_per_step)
+                self.converge(deadline, max_rounds=1)
             self.master.solve()  # the lines priced last are in the LP's choice too
             best: dict[int, tuple[float, int]] = {}
             for i, (var, line) in enumerate(self.master.columns):
@@ -305,8 +356,7 @@ class ColumnGeneration:
                     best[line.worker] = (value, i)
             ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
             chosen = [w for w, (value, _) in ranked if late or value >= DIVE_THRESHOLD]
-            chosen = chosen or [ranked[0][0]]
-            for w in chosen:
+            for w in chosen or [ranked[0][0]]:
                 self.fixed[w] = best[w][1]
                 self.master.columns[best[w][1]][0].SetLb(1.0)
         value = self.master.solve()
@@ -324,16 +374,8 @@ class WarmStart:
     """The dived rota as values of the model's (worker, day, shift) booleans."""
     objective: int | None
     """The dived rota's cost in the master (cover and each worker's own rules)."""
-    rounds: int
     note: str
-
-
-EXPECTED_ROUNDS = 30
-"""Rounds a master usually needs; the phase is skipped when they would not fit its time."""
-DIVE_THRESHOLD = 0.9
-"""A dive step fixes every free worker whose most chosen line has at least this weight."""
-CONVERGE_SHARE = 0.7
-"""Of the phase's time, the root LP may take this share; the dive has the rest."""
+    """How the phase went, in a few words (for logs and benchmarks)."""
 
 
 def warm_start(
@@ -351,26 +393,24 @@ def warm_start(
     """
     started = time.monotonic()
     if not ctx.cover_rows:
-        return WarmStart(None, None, None, 0, "no cover rows to price")
+        return WarmStart(None, None, None, "no cover rows to price")
     cg = ColumnGeneration(ctx, seed=seed, threads=threads)
     try:
         # a first guess from a few workers, before building every pricing problem; a
         # later round costs about twice a first one (duals make pricing harder)
-        one = cg.sample_seconds()
-        if started + EXPECTED_ROUNDS * 2 * one * cg.n / threads > deadline:
-            return WarmStart(None, None, None, 0, f"skipped: {one:.3f} s a pricing is too slow")
-        if not cg.start():
-            return WarmStart(None, None, None, 0, "a worker has no line that keeps their rules")
+        one = cg.sample_seconds(deadline)
+        if started + EXPECTED_ROUNDS * 2 * one * cg.n / cg.threads > deadline:
+            return WarmStart(None, None, None, f"skipped: {one:.3f} s a pricing is too slow")
+        why = cg.start(deadline)
+        if why is not None:
+            return WarmStart(None, None, None, f"skipped: {why}")
         cg.converge(deadline, max_rounds=1)
         per_round = time.monotonic() - started
         if started + EXPECTED_ROUNDS * per_round > deadline:
-            return WarmStart(
-                None, None, None, cg.rounds, f"skipped: {per_round:.2f} s a round is too slow"
-            )
+            return WarmStart(None, None, None, f"skipped: {per_round:.2f} s a round is too slow")
         if pause is not None and pause():
-            return WarmStart(None, None, None, cg.rounds, "settled before the columns were needed")
+            return WarmStart(None, None, None, "settled before the columns were needed")
         converged = cg.converge(started + CONVERGE_SHARE * (deadline - started))
-        bound = _proven(cg.bound)
         rota, objective = cg.dive(deadline)
         values = {
             (w, d, s): int(rota[w].shifts[d] == s)
@@ -381,13 +421,13 @@ def warm_start(
         note = f"{cg.rounds} rounds, {len(cg.master.columns)} lines" + (
             "" if converged else ", the root LP not converged"
         )
-        return WarmStart(bound, values, objective, cg.rounds, note)
+        return WarmStart(_proven(cg.bound), values, objective, note)
     finally:
         cg.close()
 
 
 def _proven(bound: float | None) -> int | None:
-    """The integer bound a float Lagrangian bound proves (with room for LP round-off)."""
+    """The integer bound a float Lagrangian bound proves (with room for round-off)."""
     if bound is None:
         return None
     return math.ceil(bound - 1e-6 * max(1.0, abs(bound)))

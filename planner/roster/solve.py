@@ -22,13 +22,15 @@ from ortools.sat.python import cp_model
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
 from planner.roster import DEFAULT_WORKERS, STRATEGIES
-from planner.roster.columns import warm_start
+from planner.roster.columns import WarmStart, warm_start
 from planner.roster.lns import improve, pinned_copy
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext, build_model
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
 
+SCORE_SECONDS = 2.0
+"""Scoring a whole rota with every cell fixed is propagation only; this is ample."""
 PROBE_SHARE = 0.05
 """``auto`` first gives CP-SAT this share of the time limit: easy rotas end there."""
 COLUMNS_SHARE = 0.7
@@ -117,8 +119,9 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         if round(bound) != self._bound:
             self._bound = round(bound)
             self.last_change = time.monotonic()
+        shown = round(bound) if self._floor is None else max(round(bound), self._floor)
         if self._objective is not None and self._progress:
-            self._progress(self._objective, round(bound), time.monotonic() - self._start)
+            self._progress(self._objective, shown, time.monotonic() - self._start)
 
     @property
     def has_solution(self) -> bool:
@@ -144,7 +147,9 @@ def solve_roster(
 ) -> RosterResult:
     """Solve the roster problem; raise InfeasibleError or NoSolutionError when no rota.
 
-    ``strategy``: ``cpsat`` gives CP-SAT the whole time limit; ``auto`` gives it half and,
+    ``strategy``: ``cpsat`` gives CP-SAT the whole time limit. ``auto`` opens with column
+    generation (:mod:`planner.roster.columns`: a proven bound and a starting rota, after a
+    short CP-SAT probe that settles easy rotas), gives CP-SAT half of what is left and,
     unless it proved optimality by then, spends the rest in the roster-shaped LNS
     (:mod:`planner.roster.lns`); ``lns`` gives CP-SAT a fifth. The default is ``auto``,
     except with one worker, where ``cpsat`` keeps a run reproducible (same seed, same
@@ -171,12 +176,13 @@ def solve_roster(
     if decided is None:
         solver, status = _run(ctx, limit, seed, workers, progress, stall, proven)
         ctx.model.clear_hints()  # type: ignore[no-untyped-call]
+        effort += solver.response_proto.deterministic_time
     else:
         solver, status = decided
-    effort += solver.response_proto.deterministic_time
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
-        solver, status = _run(ctx, deadline - time.monotonic(), seed + 1, workers, progress)
+        left = deadline - time.monotonic()
+        solver, status = _run(ctx, left, seed + 1, workers, progress, floor=proven)
         effort += solver.response_proto.deterministic_time
     bound_value = max(solver.best_objective_bound, proven if proven is not None else -math.inf)
     if status == cp_model.FEASIBLE and round(solver.objective_value) <= bound_value:
@@ -265,13 +271,14 @@ def _probe_then_columns(
 ) -> tuple[tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None, int | None, float]:
     """``auto``'s opening: column generation, with a short CP-SAT probe after its first round.
 
-    When one round shows the columns cannot converge in time (600 workers), nothing else
-    happens here and the solve goes on as ``auto`` without columns. Otherwise a probe of
-    a twentieth of the time runs first: easy rotas (Baotun's week) are proven optimal
-    there. If not, the columns give a proven bound and a dived rota; that rota or the
-    probe's, whichever the full model scores better, is the main phase's hint. Returns
-    the probe's solver when it settled the problem (optimal or infeasible), the columns'
-    bound, and the deterministic time spent.
+    When a sample of pricings or the first round shows the columns cannot converge in
+    time (600 workers), nothing else happens here and the solve goes on as ``auto``
+    without columns. Otherwise a CP-SAT probe of a twentieth of the time runs before the
+    columns go on: easy rotas (Baotun's week) are proven optimal there. If not, the
+    columns give a proven bound and a dived rota; that rota or the probe's, whichever the
+    full model scores better, is the main phase's hint. Returns the probe's solver when
+    it settled the problem (optimal or infeasible), the columns' bound, and the probe's
+    deterministic time.
     """
     probed: list[tuple[cp_model.CpSolver, cp_model.CpSolverStatus]] = []
 
@@ -279,13 +286,16 @@ def _probe_then_columns(
         probed.append(_run(ctx, PROBE_SHARE * time_limit, seed, workers, progress))
         return probed[0][1] not in (cp_model.FEASIBLE, cp_model.UNKNOWN)
 
-    start = warm_start(
-        ctx,
-        deadline=started + COLUMNS_SHARE * time_limit,
-        seed=seed,
-        threads=min(workers, os.cpu_count() or 1),
-        pause=probe,
-    )
+    try:
+        start = warm_start(
+            ctx,
+            deadline=started + COLUMNS_SHARE * time_limit,
+            seed=seed,
+            threads=min(workers, os.cpu_count() or 1),
+            pause=probe,
+        )
+    except RuntimeError:  # the master LP failed (GLOP): columns only propose, go on without
+        start = WarmStart(None, None, None, "the master LP failed")
     if not probed:
         return None, None, 0.0
     solver, status = probed[0]
@@ -295,8 +305,8 @@ def _probe_then_columns(
     hint: dict[tuple[int, int, int], int] | None = None
     if start.values is not None:
         scored = _score(ctx, start.values, seed)
-        if scored is not None and progress:
-            progress(scored, start.bound or 0, time.monotonic() - started)
+        if scored is not None and progress and start.bound is not None:
+            progress(scored, start.bound, time.monotonic() - started)
         if scored is not None and (
             status != cp_model.FEASIBLE or scored < round(solver.objective_value)
         ):
@@ -311,7 +321,7 @@ def _probe_then_columns(
 
 def _score(ctx: RuleContext, values: dict[tuple[int, int, int], int], seed: int) -> int | None:
     """The full model's objective of a whole rota (None if it breaks a hard rule)."""
-    solver = _solver(5.0, seed, 1)
+    solver = _solver(SCORE_SECONDS, seed, 1)
     if solver.solve(pinned_copy(ctx, values, free=set())) != cp_model.OPTIMAL:
         return None
     return round(solver.objective_value)
