@@ -13,10 +13,15 @@ from planner.roster.problem import RosterProblem
 from planner.roster.rules import build_model
 from tests.roster_cases import DAYS, WEEK, need, scenario, soft, solve, worker
 
+ALONE = {"pairing_old_new": RuleSetting(mode="off")}
+"""Cover is then the only rule comparing workers (the tiny cases turn fairness off)."""
+
 
 def test_one_worker_bound_and_dive_are_the_exact_optimum():
     # one worker, one head wanted every day at 7 a missing head: one rest day costs 7
-    sc = scenario([worker("A")], [need("daily", "D", min=1, weight=7)], rules={"cover": soft(1)})
+    sc = scenario(
+        [worker("A")], [need("daily", "D", min=1, weight=7)], rules={"cover": soft(1), **ALONE}
+    )
     assert solve(sc).objective == 7
     ctx = build_model(RosterProblem(sc, WEEK, 1))
     start = warm_start(ctx, deadline=time.monotonic() + 20)
@@ -26,6 +31,13 @@ def test_one_worker_bound_and_dive_are_the_exact_optimum():
     worked = [d for (w, d, s), v in start.values.items() if v]
     assert len(worked) == 6
     assert all(s == day_shift for (w, d, s), v in start.values.items() if v)
+
+
+def test_columns_stand_aside_when_another_rule_compares_workers():
+    sc = scenario([worker("A"), worker("B")], [need("daily", "D", min=1)])  # pairing is on
+    start = warm_start(build_model(RosterProblem(sc, WEEK, 1)), deadline=time.monotonic() + 5)
+    assert (start.bound, start.values) == (None, None)
+    assert start.note == "skipped: pairing_old_new also compare workers"
 
 
 def test_no_cover_rows_means_nothing_to_price():
@@ -56,7 +68,7 @@ def test_the_bound_never_exceeds_the_proven_optimum(seed: int):
     sc = scenario(
         workers,
         cover,
-        rules={"cover": soft(1), "requests": RuleSetting(mode="soft", weight=1)},
+        rules={"cover": soft(1), "requests": RuleSetting(mode="soft", weight=1), **ALONE},
         requests=requests,
         leave=leave,
     )
@@ -87,7 +99,7 @@ def test_auto_without_the_probe_goes_through_the_columns(monkeypatch: pytest.Mon
     monkeypatch.setattr(solve_module, "warm_start", spy)
     workers = [worker(w) for w in "AB"]
     cover = [need("day", "D", min=2, max=2, weight=5, weight_over=1), need("night", "N", min=1)]
-    sc = scenario(workers, cover, rules={"cover": soft(1)})
+    sc = scenario(workers, cover, rules={"cover": soft(1), **ALONE})
     expected = solve(sc).objective
     problem = RosterProblem(sc, WEEK, 1)
     result = solve_module.solve_roster(problem, time_limit=20, seed=0, workers=2)
@@ -117,7 +129,7 @@ def test_the_bound_holds_with_hard_cover_experience_pins_and_history(seed: int):
         Request(worker_id=rng.choice("ABCD"), date=rng.choice(DAYS), kind="day_off", weight=3)
         for _ in range(4)
     ]
-    sc = scenario(workers, cover, rules={"requests": soft(1)}, requests=requests)
+    sc = scenario(workers, cover, rules={"requests": soft(1), **ALONE}, requests=requests)
     history = tuple(Cell(WEEK - dt.timedelta(days=k), "A", "N") for k in (1, 2, 3))
     pins = (Cell(DAYS[rng.randrange(7)], "D", "D"),)
     optimum = solve(sc, history=history, pins=pins)
