@@ -295,7 +295,8 @@ class ColumnGeneration:
 
     def start(self, deadline: float) -> str | None:
         """Seed the master with each worker's own best line; None, or why it cannot."""
-        todo = [w for w in range(self.n) if not any(k[0] == w for k in self._index)]
+        sampled = {worker for worker, _ in self._index}
+        todo = [w for w in range(self.n) if w not in sampled]
         limit = max(0.01, min(STEP_SECONDS, deadline - time.monotonic()))
         jobs: list[Job] = [(self._pricer(w), {}, limit, self.seed) for w in todo]
         for w, priced in zip(todo, self.pool.map(_price, jobs), strict=True):
