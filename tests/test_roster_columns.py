@@ -138,3 +138,42 @@ def test_the_bound_holds_with_hard_cover_experience_pins_and_history(seed: int):
     start = warm_start(build_model(problem), deadline=time.monotonic() + 20)
     assert start.bound is not None
     assert start.bound <= optimum.objective
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_smoothed_pricing_reaches_the_same_bound_as_plain_pricing(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Smoothing only changes where pricing looks, not where it ends: the converged bound
+    is the LP's optimum either way, and never above the proven optimum."""
+    import planner.roster.columns as columns
+
+    rng = random.Random(200 + seed)
+    workers = [worker(w) for w in "ABCD"]
+    cover = [
+        need("day", "D", min=rng.randint(1, 3), max=3, weight=rng.randint(3, 9), weight_over=2),
+        need("night", "N", min=1, weight=rng.randint(3, 9)),
+    ]
+    requests = [
+        Request(worker_id=rng.choice("ABCD"), date=rng.choice(DAYS), kind="day_off", weight=2)
+        for _ in range(6)
+    ]
+    sc = scenario(workers, cover, rules={"cover": soft(1), "requests": soft(1), **ALONE},
+                  requests=requests)  # fmt: skip
+    optimum = solve(sc)
+    assert optimum.status == "optimal"
+    bounds = []
+    for smoothing in (0.0, 0.5, 0.9):
+        monkeypatch.setattr(columns, "SMOOTHING", smoothing)
+        cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
+        try:
+            assert cg.start(time.monotonic() + 10) is None
+            assert cg.converge(time.monotonic() + 30)
+            lp = cg.master.solve()
+        finally:
+            cg.close()
+        assert cg.bound is not None
+        assert columns._proven(cg.bound) == columns._proven(lp)
+        bounds.append(columns._proven(cg.bound))
+    assert len(set(bounds)) == 1
+    assert bounds[0] is not None and bounds[0] <= optimum.objective

@@ -279,6 +279,34 @@ def test_lns_improves_a_first_solution_to_the_optimum():
     assert outcome.iterations >= 1 or start == exact.objective
 
 
+def test_lns_hands_over_once_it_stalls():
+    """With ``stall``, the LNS ends when it has gained nothing for that long (auto then
+    gives CP-SAT a turn), not at its deadline; without it, it runs on to the deadline."""
+    import time
+
+    from ortools.sat.python import cp_model
+
+    from planner.roster.lns import improve
+    from planner.roster.problem import RosterProblem
+    from planner.roster.solve import build_model
+
+    workers = [worker("A"), worker("B"), worker("C")]
+    cover = [need("d", "D", min=2, max=2), need("n", "N", min=1, max=1)]
+    sc = scenario(workers, cover, rules={"cover": soft(5), "fairness": soft(1)})
+    ctx = build_model(RosterProblem(sc, WEEK, 1))
+    optimum = cp_model.CpSolver()
+    optimum.parameters.num_workers = 1
+    assert optimum.solve(ctx.model) == cp_model.OPTIMAL
+    floor = -(10**9)  # never reached: only the stall or the deadline can end the search
+    began = time.monotonic()
+    stalled = improve(ctx, optimum, deadline=began + 30, seed=1, workers=1, bound=floor, stall=0.5)
+    assert time.monotonic() - began < 10
+    assert stalled.objective == round(optimum.objective_value) and stalled.improvements == 0
+    began = time.monotonic()
+    improve(ctx, optimum, deadline=began + 1.5, seed=1, workers=1, bound=floor)
+    assert time.monotonic() - began >= 1.2
+
+
 def test_soft_min_rest_counts_consecutive_pairs_only():
     cover = [
         need("n", "N", min=1, days=("mon",)),
@@ -328,3 +356,31 @@ def test_cover_cuts_off_when_cover_is_soft_or_diagnosing():
     assert {least for *_, least in build_model(RosterProblem(soft_cover, WEEK, 1)).spreads} == {0}
     diag = build_model(RosterProblem(hard_cover, WEEK, 1), diagnose=True)
     assert {least for *_, least in diag.spreads} == {0}
+
+
+def test_a_complete_hint_is_the_first_solution():
+    """The columns' rota is handed to CP-SAT as a hint on every variable, so the main
+    phase starts from it rather than from whatever its own first search finds."""
+    from ortools.sat.python import cp_model
+
+    from planner.roster.lns import pinned_copy
+    from planner.roster.problem import RosterProblem
+    from planner.roster.rules import build_model
+    from planner.roster.solve import _hint_all, _score
+
+    sc = scenario([worker("A"), worker("B")], [need("day", "D", min=1, weight=5)],
+                  rules={"cover": soft(1)})  # fmt: skip
+    ctx = build_model(RosterProblem(sc, WEEK, 1))
+    # a poor rota: A works the day shift Monday to Saturday, B never works
+    day = [s.id for s in ctx.problem.shifts].index("D")
+    values = {(w, d, s): int(w == 0 and d < 6 and s == day) for (w, d, s) in ctx.x}
+    scored = _score(ctx, values, seed=0)
+    assert scored is not None
+    assert pinned_copy(ctx, values, free=set()) is not ctx.model
+    _hint_all(ctx.model, scored)
+    solver = cp_model.CpSolver()
+    solver.parameters.stop_after_first_solution = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(ctx.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    assert solver.objective_value == scored.objective_value
+    assert all(solver.value(var) == values[key] for key, var in ctx.x.items())

@@ -34,8 +34,10 @@ from planner.roster.rules import COUPLING_RULES, CoverRow, RuleContext, build_mo
 
 SCALE = 10_000
 """Duals are rounded to 1/SCALE in the integer pricing objective."""
-EXPECTED_ROUNDS = 30
-"""Rounds a master usually needs; the phase is skipped when they would not fit its time."""
+EXPECTED_ROUNDS = 20
+"""Rounds that must fit the phase's time, or it is skipped: with fewer the LP is still far
+from its optimum, and its rounding no better a start than CP-SAT's own (Curtois 12 needs
+about 28 rounds to converge; at 20 its rounding is already a good start for the LNS)."""
 DIVE_THRESHOLD = 0.9
 """A dive step fixes every free worker whose most chosen line has at least this weight."""
 DIVE_ROUNDS = 2
@@ -44,6 +46,8 @@ CONVERGE_SHARE = 0.7
 """Of the phase's time, the root LP may take this share; the dive has the rest."""
 STEP_SECONDS = 1.0
 """Time limit of one pricing call."""
+SMOOTHING = 0.5
+"""Weight of the best-bound duals in the duals pricing runs at (Wentges smoothing)."""
 
 Duals = dict[tuple[int, int], float]
 """A worker's price per (day, shift) cell: the sum of the duals of the rows counting it."""
@@ -256,6 +260,8 @@ class ColumnGeneration:
         self.master = _Master(self.n, ctx.cover_rows)
         self.fixed: dict[int, int] = {}
         self.bound: float | None = None
+        self.centre: list[float] | None = None
+        """The row duals of the best bound: the smoothing's stability centre."""
         self.rounds = 0
         self.round_seconds = 0.0
         self._pricers: dict[int, _Pricer] = {}
@@ -309,37 +315,56 @@ class ColumnGeneration:
         return None
 
     def converge(self, deadline: float, max_rounds: int | None = None) -> bool:
-        """Price out lines until none improves the LP, ``deadline`` or ``max_rounds``."""
+        """Price out lines until the LP meets the bound, ``deadline`` or ``max_rounds``.
+
+        Pricing runs at the duals smoothed towards the best-bound duals so far (Wentges):
+        the LP's own duals swing from round to round and waste rounds on lines the LP
+        soon drops. When the smoothed duals find no line the LP wants, the next round
+        prices at the LP's duals, which ends the phase or finds one.
+        """
         free = [w for w in range(self.n) if w not in self.fixed]
         rounds = 0
+        smooth = SMOOTHING
         while time.monotonic() < deadline and (max_rounds is None or rounds < max_rounds):
             rounds += 1
             self.rounds += 1
             began = time.monotonic()
-            self.master.solve()
+            value = self.master.solve()
             # every dual is read before any line is added: GLOP forgets them on a change
             y = self.master.row_duals()
             mu = {w: float(self.master.convex[w].dual_value()) for w in free}
-            duals = {w: self.master.cell_duals(w, y, self.days, self.shifts) for w in free}
+            lp_duals = {w: self.master.cell_duals(w, y, self.days, self.shifts) for w in free}
+            at = y
+            if self.fixed or self.centre is None or smooth == 0.0:
+                smooth = SMOOTHING
+            else:
+                at = [smooth * c + (1 - smooth) * v for c, v in zip(self.centre, y, strict=True)]
+            duals = {w: self.master.cell_duals(w, at, self.days, self.shifts) for w in free}
             # each call's share of the time left, so that a round ends near the deadline
             left = deadline - time.monotonic()
             limit = max(0.01, min(STEP_SECONDS, left * self.threads / max(1, len(free))))
             jobs: list[Job] = [(self._pricer(w), duals[w], limit, self.seed) for w in free]
             answers = list(self.pool.map(_price, jobs))
-            if not self.fixed and all(a.least is not None for a in answers):
+            proven = all(a.least is not None for a in answers)
+            if not self.fixed and proven:
                 least = sum(a.least for a in answers if a.least is not None)
-                value = least + self.master.lagrangian_rows(y)
-                self.bound = value if self.bound is None else max(self.bound, value)
+                bound = least + self.master.lagrangian_rows(at)
+                if self.bound is None or bound > self.bound:
+                    self.bound, self.centre = bound, at
             found = [
                 line
                 for w, a in zip(free, answers, strict=True)
                 for line in reversed(a.found)  # best first: a line's cheapest cost wins
-                if _reduced(line, duals[w]) - mu[w] < -1e-6
+                if _reduced(line, lp_duals[w]) - mu[w] < -1e-6
             ]
             changed = self._add_all(found)
             self.round_seconds = time.monotonic() - began
-            if not changed and all(a.least is not None for a in answers):
-                return True
+            if not self.fixed and self.bound is not None and _settled(self.bound, value):
+                return True  # the LP cannot prove a higher whole-number bound
+            if not changed:
+                if at is y and proven:
+                    return True
+                smooth = 0.0  # a mispricing: the LP's own duals next
         return False
 
     def dive(self, deadline: float) -> tuple[dict[int, Line], int]:
@@ -399,6 +424,8 @@ def warm_start(
 ) -> WarmStart:
     """Column generation to a proven bound, then a dive to a rota, all before ``deadline``.
 
+    When the root LP has not converged by its share of the time, its rounding is the rota.
+
     ``pause`` runs once the first round shows the columns can converge in time (the
     caller's quick probe); if it returns True the problem is settled and the phase ends.
     """
@@ -427,7 +454,10 @@ def warm_start(
         if pause is not None and pause():
             return WarmStart(None, None, None, "settled before the columns were needed")
         converged = cg.converge(started + CONVERGE_SHARE * (deadline - started))
-        rota, objective = cg.dive(deadline)
+        # an LP still moving is no base for a dive: its rounding is handed on at once, and
+        # the time left goes to the search that starts from it (Curtois 12: the dive's
+        # rota was no better than the rounding, 11 000 against 11 500, 13 s later)
+        rota, objective = cg.dive(deadline if converged else time.monotonic())
         values = {
             (w, d, s): int(rota[w].shifts[d] == s)
             for w in range(cg.n)
@@ -440,6 +470,11 @@ def warm_start(
         return WarmStart(_proven(cg.bound), values, objective, note)
     finally:
         cg.close()
+
+
+def _settled(bound: float, value: float) -> bool:
+    """Whether the LP's ``value`` rounds up to no more than the proven ``bound`` does."""
+    return _proven(value) is not None and _proven(value) == _proven(bound)
 
 
 def _proven(bound: float | None) -> int | None:

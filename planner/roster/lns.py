@@ -83,10 +83,12 @@ def improve(
     workers: int,
     on_improvement: Callable[[int], None] | None = None,
     bound: int | None = None,
+    stall: float | None = None,
 ) -> LnsOutcome:
     """Improve ``incumbent`` (a solved CpSolver of ``ctx.model``) until ``deadline``.
 
-    The search ends early when it reaches ``bound`` (default: the incumbent's own bound).
+    The search ends early when it reaches ``bound`` (default: the incumbent's own bound),
+    or with ``stall``, once that many seconds pass without an improvement.
     """
     floor = round(incumbent.best_objective_bound) if bound is None else bound
     rng = random.Random(seed)
@@ -94,9 +96,12 @@ def improve(
     values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
     best_solver, best = incumbent, round(incumbent.objective_value)
     size, iterations, improvements, effort = START_SIZE, 0, 0, 0.0
+    gained = time.monotonic()
     while True:
         remaining = deadline - time.monotonic()
         if remaining < 0.3 or best <= floor:
+            break
+        if stall is not None and time.monotonic() - gained > stall:
             break
         iterations += 1
         free = _free_cells(rng, n_workers, n_days, size)
@@ -110,6 +115,7 @@ def improve(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value <= best:
             if sub.objective_value < best:
                 improvements += 1
+                gained = time.monotonic()
                 if on_improvement is not None:
                     on_improvement(round(sub.objective_value))
             best_solver, best = sub, round(sub.objective_value)

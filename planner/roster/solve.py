@@ -35,6 +35,8 @@ PROBE_SHARE = 0.05
 """``auto`` first gives CP-SAT this share of the time limit: easy rotas end there."""
 COLUMNS_SHARE = 0.7
 """Column generation and its dive (``auto``) end by this share of the time limit."""
+LNS_STALL_SECONDS = 5.0
+"""The LNS hands over to CP-SAT after this long (or the stall share) without a gain."""
 STALL_SECONDS = 8.0
 STALL_SHARE = 0.05
 """The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
@@ -149,11 +151,13 @@ def solve_roster(
 
     ``strategy``: ``cpsat`` gives CP-SAT the whole time limit. ``auto`` opens with column
     generation (:mod:`planner.roster.columns`: a proven bound and a starting rota, after a
-    short CP-SAT probe that settles easy rotas), gives CP-SAT half of what is left and,
-    unless it proved optimality by then, spends the rest in the roster-shaped LNS
-    (:mod:`planner.roster.lns`); ``lns`` gives CP-SAT a fifth. The default is ``auto``,
-    except with one worker, where ``cpsat`` keeps a run reproducible (same seed, same
-    inputs, a solve that ends before the limit → the same rota).
+    short CP-SAT probe that settles easy rotas), gives CP-SAT half of what is left (none
+    when the columns handed over a rota) and, unless it proved optimality by then, spends
+    the rest in the roster-shaped LNS (:mod:`planner.roster.lns`), which hands over to
+    CP-SAT from its best rota whenever it stalls, and back; ``lns`` gives CP-SAT a fifth.
+    The default is ``auto``, except with one worker, where ``cpsat`` keeps a run
+    reproducible (same seed, same inputs, a solve that ends before the limit → the same
+    rota).
     """
     if strategy is None:
         strategy = "cpsat" if workers == 1 else "auto"
@@ -163,28 +167,41 @@ def solve_roster(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
-    proven: int | None = None
-    decided: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None = None
-    effort = 0.0
+    opening = Opening(None, None, 0.0, None, -math.inf)
     if strategy == "auto":
-        decided, proven, effort = _probe_then_columns(
-            ctx, started, time_limit, seed, workers, progress
-        )
+        opening = _probe_then_columns(ctx, started, time_limit, seed, workers, progress)
+    proven, effort, cp_bound = opening.proven, opening.effort, opening.cp_bound
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
     limit = max(0.1, (deadline - time.monotonic()) * share)
     stall = None if share == 1.0 else max(STALL_SECONDS, STALL_SHARE * time_limit)
-    if decided is None:
+    found = opening.incumbent
+    if opening.decided is not None:
+        solver, status = opening.decided
+        cp_bound = max(cp_bound, solver.best_objective_bound)
+    elif found is not None and proven is not None:
+        # the columns' rota goes straight to the LNS, which gains fastest from it
+        # (Curtois 12); CP-SAT takes its turns when the LNS stalls
+        solver, status = found, cp_model.FEASIBLE
+        ctx.model.clear_hints()  # type: ignore[no-untyped-call]
+    else:
         solver, status = _run(ctx, limit, seed, workers, progress, stall, proven)
         ctx.model.clear_hints()  # type: ignore[no-untyped-call]
         effort += solver.response_proto.deterministic_time
-    else:
-        solver, status = decided
+        cp_bound = max(cp_bound, solver.best_objective_bound)
+    if found is not None and (
+        status == cp_model.UNKNOWN
+        or (status == cp_model.FEASIBLE and found.objective_value < solver.objective_value)
+    ):
+        # the main phase ended before reporting its hint (presolve outlasted a short
+        # limit) or found worse: the opening's rota goes on
+        solver, status = found, cp_model.FEASIBLE
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
         left = deadline - time.monotonic()
         solver, status = _run(ctx, left, seed + 1, workers, progress, floor=proven)
         effort += solver.response_proto.deterministic_time
-    bound_value = max(solver.best_objective_bound, proven if proven is not None else -math.inf)
+        cp_bound = max(cp_bound, solver.best_objective_bound)
+    bound_value = max(cp_bound, proven if proven is not None else -math.inf)
     if status == cp_model.FEASIBLE and round(solver.objective_value) <= bound_value:
         status = cp_model.OPTIMAL  # the columns' bound proves what CP-SAT could not
     # any merely feasible rota (improved by LNS or not) has its slacks tightened below
@@ -199,19 +216,43 @@ def solve_roster(
             if progress:
                 progress(objective, round(bound_value), time.monotonic() - started)
 
-        outcome = improve(
-            ctx,
-            solver,
-            deadline=deadline,
-            seed=seed,
-            workers=workers,
-            on_improvement=report,
-            bound=round(bound_value),
-        )
-        solver = outcome.solver
-        effort += outcome.deterministic_time
-        if outcome.objective <= round(bound_value):
-            status = cp_model.OPTIMAL
+        # the LNS and CP-SAT take turns, each until it stalls: the LNS gains fastest from a
+        # far rota (Curtois 12), CP-SAT's own search closes the last few units (Curtois 11)
+        turn = 0
+        while True:
+            outcome = improve(
+                ctx,
+                solver,
+                deadline=deadline,
+                seed=seed + turn,
+                workers=workers,
+                on_improvement=report,
+                bound=round(bound_value),
+                stall=max(LNS_STALL_SECONDS, STALL_SHARE * time_limit),
+            )
+            solver = outcome.solver
+            effort += outcome.deterministic_time
+            if outcome.objective <= round(bound_value):
+                status = cp_model.OPTIMAL
+                break
+            left = deadline - time.monotonic()
+            if left < 1.0:
+                break
+            turn += 1
+            _hint_all(ctx.model, solver)
+            again, again_status = _run(ctx, left, seed + turn, workers, progress, stall, proven)
+            ctx.model.clear_hints()  # type: ignore[no-untyped-call]
+            effort += again.response_proto.deterministic_time
+            bound_value = max(bound_value, again.best_objective_bound)
+            if again_status == cp_model.OPTIMAL or (
+                again_status == cp_model.FEASIBLE and again.objective_value < outcome.objective
+            ):
+                solver, status = again, again_status
+            if status == cp_model.OPTIMAL or round(solver.objective_value) <= round(bound_value):
+                status = cp_model.OPTIMAL
+                break
+            if deadline - time.monotonic() < 1.0:
+                break
     if needs_tightening:
         reserve = max(0.5, started + time_limit - time.monotonic())
         solver, tightening = _tighten(ctx, solver, seed, reserve)
@@ -261,6 +302,23 @@ def solve_roster(
     )
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What ``auto``'s opening hands to the main phase."""
+
+    decided: tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None
+    """The probe's solver, when it settled the problem (optimal or infeasible)."""
+    proven: int | None
+    """The columns' proven lower bound."""
+    effort: float
+    """The probe's deterministic time."""
+    incumbent: cp_model.CpSolver | None
+    """The best rota so far (solved on the model or a pinned copy of it): its values
+    and objective are the model's, its bound is not."""
+    cp_bound: float
+    """The probe's proven bound on the full model."""
+
+
 def _probe_then_columns(
     ctx: RuleContext,
     started: float,
@@ -268,7 +326,7 @@ def _probe_then_columns(
     seed: int,
     workers: int,
     progress: Progress | None,
-) -> tuple[tuple[cp_model.CpSolver, cp_model.CpSolverStatus] | None, int | None, float]:
+) -> Opening:
     """``auto``'s opening: column generation, with a short CP-SAT probe after its first round.
 
     When a sample of pricings or the first round shows the columns cannot converge in
@@ -276,9 +334,7 @@ def _probe_then_columns(
     without columns. Otherwise a CP-SAT probe of a twentieth of the time runs before the
     columns go on: easy rotas (Baotun's week) are proven optimal there. If not, the
     columns give a proven bound and a dived rota; that rota or the probe's, whichever the
-    full model scores better, is the main phase's hint. Returns the probe's solver when
-    it settled the problem (optimal or infeasible), the columns' bound, and the probe's
-    deterministic time.
+    full model scores better, is the main phase's hint and the incumbent it must beat.
     """
     probed: list[tuple[cp_model.CpSolver, cp_model.CpSolverStatus]] = []
 
@@ -297,34 +353,48 @@ def _probe_then_columns(
     except RuntimeError:  # the master LP failed (GLOP): columns only propose, go on without
         start = WarmStart(None, None, None, "the master LP failed")
     if not probed:
-        return None, None, 0.0
+        return Opening(None, None, 0.0, None, -math.inf)
     solver, status = probed[0]
     effort = solver.response_proto.deterministic_time
     if status not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
-        return (solver, status), None, effort
-    hint: dict[tuple[int, int, int], int] | None = None
+        return Opening((solver, status), None, effort, None, solver.best_objective_bound)
+    hint: cp_model.CpSolver | None = None
     if start.values is not None:
         scored = _score(ctx, start.values, seed)
         if scored is not None and progress and start.bound is not None:
-            progress(scored, start.bound, time.monotonic() - started)
+            progress(round(scored.objective_value), start.bound, time.monotonic() - started)
         if scored is not None and (
-            status != cp_model.FEASIBLE or scored < round(solver.objective_value)
+            status != cp_model.FEASIBLE or scored.objective_value < solver.objective_value
         ):
-            hint = start.values
+            hint = scored
     if hint is None and status == cp_model.FEASIBLE:
-        hint = {key: int(solver.value(var)) for key, var in ctx.x.items()}
+        hint = solver
     if hint is not None:
-        for key, var in ctx.x.items():
-            ctx.model.add_hint(var, hint[key])
-    return None, start.bound, effort
+        _hint_all(ctx.model, hint)
+    return Opening(None, start.bound, effort, hint, solver.best_objective_bound)
 
 
-def _score(ctx: RuleContext, values: dict[tuple[int, int, int], int], seed: int) -> int | None:
-    """The full model's objective of a whole rota (None if it breaks a hard rule)."""
+def _hint_all(model: cp_model.CpModel, solved: cp_model.CpSolver) -> None:
+    """Hint every variable of ``model`` with a solution of it (or of a pinned copy).
+
+    A complete, feasible hint is CP-SAT's first solution at once; a hint on the shift
+    booleans alone must be completed by search, which large models often fail to do.
+    """
+    model.clear_hints()  # type: ignore[no-untyped-call]
+    solution = solved.response_proto.solution
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(model.proto.variables)))
+    hint.values.extend(solution[i] for i in range(len(model.proto.variables)))
+
+
+def _score(
+    ctx: RuleContext, values: dict[tuple[int, int, int], int], seed: int
+) -> cp_model.CpSolver | None:
+    """The full model solved with the rota fixed (None if it breaks a hard rule)."""
     solver = _solver(SCORE_SECONDS, seed, 1)
     if solver.solve(pinned_copy(ctx, values, free=set())) != cp_model.OPTIMAL:
         return None
-    return round(solver.objective_value)
+    return solver
 
 
 def _run(
