@@ -478,7 +478,7 @@ def warm_start(
 
 def _settled(bound: float, value: float) -> bool:
     """Whether the LP's ``value`` rounds up to no more than the proven ``bound`` does."""
-    return _proven(value) is not None and _proven(value) == _proven(bound)
+    return _proven(value) == _proven(bound)
 
 
 def _proven(bound: float | None) -> int | None:

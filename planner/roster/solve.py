@@ -167,7 +167,7 @@ def solve_roster(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
-    opening = Opening(None, None, 0.0, None, -math.inf)
+    opening = NO_OPENING
     if strategy == "auto":
         opening = _probe_then_columns(ctx, started, time_limit, seed, workers, progress)
     proven, effort, cp_bound = opening.proven, opening.effort, opening.cp_bound
@@ -251,8 +251,6 @@ def solve_roster(
             if status == cp_model.OPTIMAL or round(solver.objective_value) <= round(bound_value):
                 status = cp_model.OPTIMAL
                 break
-            if deadline - time.monotonic() < 1.0:
-                break
     if needs_tightening:
         reserve = max(0.5, started + time_limit - time.monotonic())
         solver, tightening = _tighten(ctx, solver, seed, reserve)
@@ -319,6 +317,10 @@ class Opening:
     """The probe's proven bound on the full model."""
 
 
+NO_OPENING = Opening(None, None, 0.0, None, -math.inf)
+"""No probe, no columns (``cpsat`` and ``lns``, or columns that did not run)."""
+
+
 def _probe_then_columns(
     ctx: RuleContext,
     started: float,
@@ -353,7 +355,7 @@ def _probe_then_columns(
     except RuntimeError:  # the master LP failed (GLOP): columns only propose, go on without
         start = WarmStart(None, None, None, "the master LP failed")
     if not probed:
-        return Opening(None, None, 0.0, None, -math.inf)
+        return NO_OPENING
     solver, status = probed[0]
     effort = solver.response_proto.deterministic_time
     if status not in (cp_model.FEASIBLE, cp_model.UNKNOWN):
