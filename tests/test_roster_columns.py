@@ -177,3 +177,26 @@ def test_smoothed_pricing_reaches_the_same_bound_as_plain_pricing(
         bounds.append(columns._proven(cg.bound))
     assert len(set(bounds)) == 1
     assert bounds[0] is not None and bounds[0] <= optimum.objective
+
+
+def test_undoing_a_dive_restores_the_root_lp():
+    """Repeated dives start from the root: every line the first dive fixed is free again,
+    so the LP is back at its root value (never above the dived rota's)."""
+    import planner.roster.columns as columns
+
+    workers = [worker(w) for w in "ABC"]
+    cover = [need("day", "D", min=2, max=2, weight=5, weight_over=1), need("night", "N", min=1)]
+    sc = scenario(workers, cover, rules={"cover": soft(1), **ALONE})
+    cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
+    try:
+        assert cg.start(time.monotonic() + 10) is None
+        assert cg.converge(time.monotonic() + 30)
+        root = cg.master.solve()
+        rota, dived = cg.dive(time.monotonic() + 30)
+        assert len(rota) == 3 and dived >= root - 1e-6
+        cg.undo_dive()
+        assert cg.fixed == {}
+        assert all(var.lb() == 0.0 for var, _ in cg.master.columns)
+        assert cg.master.solve() == pytest.approx(root)
+    finally:
+        cg.close()
