@@ -40,12 +40,15 @@ from its optimum, and its rounding no better a start than CP-SAT's own (Curtois 
 about 28 rounds to converge; at 20 its rounding is already a good start for the LNS)."""
 DIVE_THRESHOLD = 0.6
 """A dive step fixes every free worker whose most chosen line has at least this weight
-(above a half, so that a worker split evenly between two lines is left to the LP)."""
-DIVE_ROUNDS = 4
-"""Pricing rounds between two dive steps, time permitting. With the threshold, tried on
-Curtois 5, 7, 8 and 10 (dived rota; seconds): 2 rounds at 0.9 gave 1352, 1172, 1519 (19 s)
-and 4740; 4 at 0.6 gave 1246, 1171, 1306 (14 s) and 4644 — better and no slower, as each
-step fixes more workers."""
+(above a half, so that a worker split evenly between two lines is left to the LP). With
+4 pricing rounds a step, 0.6 dived better than 0.9 with 2 (Curtois 5, 7, 8, 10: 1246,
+1171, 1306, 4644 against 1352, 1172, 1519, 4740)."""
+DIVE_ROUNDS = 40
+"""Most pricing rounds between two dive steps: each step re-prices until the LP has no
+line to add, time permitting. A step's LP that is not re-converged overstates what the
+free workers can still do, and the dive's last steps then fix poor lines: Curtois 8 dived
+to 1420 with 4 rounds a step and to 1303 with up to 40 (seed 1; 17 s and 22 s), 7 to 1157
+and 1057."""
 CONVERGE_SHARE = 0.7
 """Of the phase's time, the root LP may take this share; the dive has the rest."""
 STEP_SECONDS = 1.0
@@ -381,8 +384,8 @@ class ColumnGeneration:
             left = deadline - time.monotonic()
             late = left < 0
             if not late:
-                # several rounds a step dive much better (see DIVE_ROUNDS), one when the
-                # time left would not hold a round for every free worker
+                # re-price to the LP's optimum (see DIVE_ROUNDS), one round when the time
+                # left would not hold a round for every free worker
                 free = self.n - len(self.fixed)
                 rounds = DIVE_ROUNDS if left > free * self.round_seconds else 1
                 self.converge(deadline, max_rounds=rounds)
