@@ -8,9 +8,9 @@ import time
 import pytest
 
 from planner.domain import Leave, Request, RuleSetting
-from planner.roster.columns import warm_start
+from planner.roster.columns import Line, warm_start
 from planner.roster.problem import RosterProblem
-from planner.roster.rules import build_model
+from planner.roster.rules import CoverRow, build_model
 from tests.roster_cases import DAYS, WEEK, need, scenario, soft, solve, worker
 
 ALONE = {"pairing_old_new": RuleSetting(mode="off")}
@@ -198,5 +198,63 @@ def test_undoing_a_dive_restores_the_root_lp():
         assert cg.fixed == {}
         assert all(var.lb() == 0.0 for var, _ in cg.master.columns)
         assert cg.master.solve() == pytest.approx(root)
+    finally:
+        cg.close()
+
+
+def _master_value(rows: list[CoverRow], rota: dict[int, Line]) -> int:
+    """A rota's value in the master, by hand: its lines' own costs and cover's slacks."""
+    value = sum(line.cost for line in rota.values())
+    for row in rows:
+        count = sum(rota[w].shifts[d] == s for w, d, s in row.cells)
+        if row.lo is not None:
+            value += row.weight_under * max(0, row.lo - count)
+        if row.hi is not None:
+            value += row.weight_over * max(0, count - row.hi)
+    return value
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_restricted_master_mip_finds_the_best_rota_among_the_priced_lines(seed: int):
+    """Handed the worst rota the pool holds, the MIP (after reduced-cost filtering) returns
+    a rota worth what it says, no worse than the dive, never below the bound; handed an
+    optimal rota it finds nothing better."""
+    import planner.roster.columns as columns
+
+    rng = random.Random(400 + seed)
+    workers = [worker(w) for w in "ABCD"]
+    cover = [
+        need("day", "D", min=rng.randint(1, 3), max=3, weight=rng.randint(3, 9), weight_over=2),
+        need("night", "N", min=1, weight=rng.randint(3, 9)),
+    ]
+    requests = [
+        Request(worker_id=rng.choice("ABCD"), date=rng.choice(DAYS), kind="day_off", weight=2)
+        for _ in range(6)
+    ]
+    sc = scenario(workers, cover, rules={"cover": soft(1), "requests": soft(1), **ALONE},
+                  requests=requests)  # fmt: skip
+    optimum = solve(sc)
+    assert optimum.status == "optimal"
+    ctx = build_model(RosterProblem(sc, WEEK, 1))
+    cg = columns.ColumnGeneration(ctx, threads=1)
+    try:
+        assert cg.start(time.monotonic() + 10) is None
+        assert cg.converge(time.monotonic() + 30)
+        dived_rota, dived = cg.dive(time.monotonic() + 30)
+        assert _master_value(ctx.cover_rows, dived_rota) == dived
+        worst: dict[int, Line] = {}
+        for _, line in cg.master.columns:
+            if line.worker not in worst or line.cost > worst[line.worker].cost:
+                worst[line.worker] = line
+        bad = _master_value(ctx.cover_rows, worst)
+        assert bad > optimum.objective
+        picked = cg.price_and_branch(worst, bad, time.monotonic() + 20)
+        assert picked is not None
+        rota, value = picked
+        assert sorted(rota) == [0, 1, 2, 3]
+        assert value == _master_value(ctx.cover_rows, rota)
+        assert optimum.objective <= value <= dived
+        if value == optimum.objective:
+            assert cg.price_and_branch(rota, value, time.monotonic() + 20) is None
     finally:
         cg.close()
