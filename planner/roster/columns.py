@@ -51,8 +51,10 @@ to 1420 with 4 rounds a step and to 1303 with up to 40 (seed 1; 17 s and 22 s), 
 and 1057."""
 MIP_SHARE = 0.25
 """Of the phase's time, what the repeated dives leave for the restricted master MIP."""
-CONVERGE_SHARE = 0.7
-"""Of the phase's time, the root LP may take this share; the dive has the rest."""
+CONVERGE_SHARE = 0.55
+"""Of the phase's time, the root LP may take this share; the dives and MIPs have the rest
+(about half the solve's time limit: Curtois 12's root needs some 35 s of 60, and the LNS
+gains more from its rounding than a dive started too late would)."""
 STEP_SECONDS = 1.0
 """Time limit of one pricing call."""
 SMOOTHING = 0.5
