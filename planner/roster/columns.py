@@ -79,7 +79,8 @@ class Priced:
 
     found: tuple[Line, ...]
     least: float | None
-    """The least ``cost − Σ duals`` over all of the worker's lines, when proven optimal."""
+    """A proven lower bound on ``cost − Σ duals`` over all of the worker's lines (their
+    least, when the search proved its best line optimal)."""
     infeasible: bool = False
 
 
@@ -116,9 +117,10 @@ class _Pricer:
         status = solver.solve(self.ctx.model, seen)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or not seen.lines:
             return Priced((), None, infeasible=status == cp_model.INFEASIBLE)
-        least = None
-        if status == cp_model.OPTIMAL:  # rounding the duals moves the optimum by at most this
-            least = solver.objective_value / SCALE - 0.5 * self.days / SCALE
+        # CP-SAT's bound holds whether or not it proved its line optimal (Curtois 9: one
+        # worker's pricing is never proven in a second, and waiting for it stalled the
+        # root LP); rounding the duals moves the optimum by at most the second term
+        least = solver.best_objective_bound / SCALE - 0.5 * self.days / SCALE
         return Priced(tuple(seen.lines), least)
 
     def line(self, values: Callable[[cp_model.LinearExpr], int]) -> Line:
@@ -377,7 +379,9 @@ class ColumnGeneration:
         Pricing runs at the duals smoothed towards the best-bound duals so far (Wentges):
         the LP's own duals swing from round to round and waste rounds on lines the LP
         soon drops. When the smoothed duals find no line the LP wants, the next round
-        prices at the LP's duals, which ends the phase or finds one.
+        prices at the LP's duals, which ends the phase or finds one. True when it ends
+        so (the LP is at its optimum, or at the most the pricing searches can show) or
+        at the bound.
         """
         free = [w for w in range(self.n) if w not in self.fixed]
         rounds = 0
