@@ -8,7 +8,8 @@ alone, priced by the cover duals — is solved by CP-SAT and returns the line th
 lowers the LP. For any duals, the cover rows' Lagrangian function (every worker's best
 priced line plus the rows' own terms) is a lower bound on the model's optimum; at the
 LP's duals it equals the LP bound, far tighter than the compact model's LP on
-cover-bound rosters. A dive then fixes lines until every worker has one: a rota to start
+cover-bound rosters. Dives then fix lines until every worker has one, and a MIP (SCIP)
+picks the best rota among the lines priced on the way (price-and-branch): a rota to start
 CP-SAT from.
 
 Coupling rules other than cover only add hard constraints and non-negative penalties,
@@ -42,7 +43,8 @@ DIVE_THRESHOLD = 0.6
 """A dive step fixes every free worker whose most chosen line has at least this weight
 (above a half, so that a worker split evenly between two lines is left to the LP). With
 4 pricing rounds a step, 0.6 dived better than 0.9 with 2 (Curtois 5, 7, 8, 10: 1246,
-1171, 1306, 4644 against 1352, 1172, 1519, 4740)."""
+1171, 1306, 4644 against 1352, 1172, 1519, 4740). With steps re-priced to the end, 0.6,
+0.8 and 0.95 gave mixed results on three seeds of 5-8: not re-tuned."""
 DIVE_ROUNDS = 40
 """Most pricing rounds between two dive steps: each step re-prices until the LP has no
 line to add, time permitting. A step's LP that is not re-converged overstates what the
@@ -75,7 +77,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Priced:
-    """A pricing answer: every line the search found (best last) and a proven least value."""
+    """A pricing answer: every line the search found (best last) and a proven lower bound."""
 
     found: tuple[Line, ...]
     least: float | None
@@ -155,6 +157,19 @@ class _Row:
     slack_weight: float
 
 
+def _slacked(
+    solver: pywraplp.Solver, objective: pywraplp.Objective, lower: bool, rhs: float, weight: float
+) -> pywraplp.Constraint:
+    """One side of a cover row with its weighted slack: ``count + u >= rhs`` (``u <= rhs``)
+    or ``count - o <= rhs``."""
+    inf = solver.infinity()
+    slack = solver.NumVar(0.0, rhs if lower else inf, "")
+    objective.SetCoefficient(slack, weight)
+    constraint = solver.Constraint(rhs, inf) if lower else solver.Constraint(-inf, rhs)
+    constraint.SetCoefficient(slack, 1.0 if lower else -1.0)
+    return constraint
+
+
 class _Master:
     """The restricted master LP (GLOP): lines per worker against the cover rows."""
 
@@ -163,7 +178,6 @@ class _Master:
         if lp is None:
             raise RuntimeError("OR-Tools has no GLOP linear solver")
         self.lp = lp
-        inf = lp.infinity()
         self.objective = lp.Objective()
         self.convex = [lp.Constraint(1.0, 1.0) for _ in range(n_workers)]
         self.rows: list[_Row] = []
@@ -171,36 +185,39 @@ class _Master:
         weights = [max(r.weight_under, r.weight_over) for r in rows if not r.hard]
         # hard cover is a costly slack here, so the LP stays feasible while lines are few
         hard = max(100_000.0, 100.0 * max(weights, default=0))
-        for i, row in enumerate(rows):
+        for row in rows:
             for lower, limit in ((True, row.lo), (False, row.hi)):
                 if limit is None:
                     continue
-                if lower:
-                    ct = lp.Constraint(float(limit), inf)
-                    slack = lp.NumVar(0.0, float(limit), f"u{i}")
-                    ct.SetCoefficient(slack, 1.0)
-                    weight = hard if row.hard else float(row.weight_under)
-                else:
-                    ct = lp.Constraint(-inf, float(limit))
-                    slack = lp.NumVar(0.0, inf, f"o{i}")
-                    ct.SetCoefficient(slack, -1.0)
-                    weight = hard if row.hard else float(row.weight_over)
-                self.objective.SetCoefficient(slack, weight)
+                weight = hard if row.hard else float(row.weight_under if lower else row.weight_over)
+                ct = _slacked(lp, self.objective, lower, float(limit), weight)
                 for cell in row.cells:
                     self.of_cell.setdefault(cell, []).append(len(self.rows))
                 self.rows.append(_Row(ct, lower, float(limit), weight))
         self.objective.SetMinimization()
         self.columns: list[tuple[pywraplp.Variable, Line]] = []
 
-    def add(self, line: Line) -> None:
-        """A new column for ``line``."""
-        var = self.lp.NumVar(0.0, self.lp.infinity(), f"l{len(self.columns)}")
-        self.objective.SetCoefficient(var, float(line.cost))
-        self.convex[line.worker].SetCoefficient(var, 1.0)
+    def _enter(
+        self,
+        var: pywraplp.Variable,
+        line: Line,
+        objective: pywraplp.Objective,
+        convex: list[pywraplp.Constraint],
+        rows: list[pywraplp.Constraint],
+    ) -> None:
+        """``var`` as the column of ``line``: its cost, its worker's row, its cover rows."""
+        objective.SetCoefficient(var, float(line.cost))
+        convex[line.worker].SetCoefficient(var, 1.0)
         for d, s in enumerate(line.shifts):
             if s >= 0:
                 for r in self.of_cell.get((line.worker, d, s), ()):
-                    self.rows[r].constraint.SetCoefficient(var, 1.0)
+                    rows[r].SetCoefficient(var, 1.0)
+
+    def add(self, line: Line) -> None:
+        """A new column for ``line``."""
+        var = self.lp.NumVar(0.0, self.lp.infinity(), f"l{len(self.columns)}")
+        rows = [row.constraint for row in self.rows]
+        self._enter(var, line, self.objective, self.convex, rows)
         self.columns.append((var, line))
 
     def reprice(self, index: int, line: Line) -> None:
@@ -216,51 +233,48 @@ class _Master:
             raise RuntimeError(f"the master LP ended with GLOP status {status}")
         return float(self.objective.Value())
 
-    def best_pick(
-        self, candidates: list[int], start: set[int], limit: float
-    ) -> tuple[int, list[int]] | None:
-        """The best choice of one line per worker among ``candidates`` (SCIP), if better
-        than ``start`` (a whole rota, handed to SCIP as its first solution).
+    def value(self, chosen: list[int]) -> int:
+        """The master's value of one column per worker: their costs and every row's slack."""
+        counts = [0] * len(self.rows)
+        total = 0.0
+        for i in chosen:
+            line = self.columns[i][1]
+            total += line.cost
+            for d, s in enumerate(line.shifts):
+                for r in self.of_cell.get((line.worker, d, s), ()) if s >= 0 else ():
+                    counts[r] += 1
+        for row, count in zip(self.rows, counts, strict=True):
+            total += row.slack_weight * max(0.0, row.rhs - count if row.lower else count - row.rhs)
+        return round(total)
 
-        The MIP has the master's rows, slacks and weights, so its value is the master's.
-        None when SCIP finds nothing better within ``limit`` seconds.
+    def best_pick(
+        self, candidates: list[int], start: list[int], deadline: float
+    ) -> tuple[int, list[int]] | None:
+        """One line per worker among ``candidates``, the best SCIP finds by ``deadline``
+        from ``start`` (a whole rota, its hint), with the master's value of it.
+
+        The MIP has the master's rows, slacks and weights; its value is recomputed from
+        the lines chosen, as a time-limited answer may carry more slack than it needs.
+        None when SCIP is missing or ends without a solution.
         """
         mip = pywraplp.Solver.CreateSolver("SCIP")
         if mip is None:
             return None
-        mip.SetTimeLimit(max(1, int(1000 * limit)))
-        inf = mip.infinity()
         objective = mip.Objective()
         convex = [mip.Constraint(1.0, 1.0) for _ in self.convex]
-        rows = []
-        for row in self.rows:
-            slack = mip.NumVar(0.0, row.rhs if row.lower else inf, "")
-            objective.SetCoefficient(slack, row.slack_weight)
-            if row.lower:
-                ct = mip.Constraint(row.rhs, inf)
-                ct.SetCoefficient(slack, 1.0)
-            else:
-                ct = mip.Constraint(-inf, row.rhs)
-                ct.SetCoefficient(slack, -1.0)
-            rows.append(ct)
+        rows = [_slacked(mip, objective, r.lower, r.rhs, r.slack_weight) for r in self.rows]
         picks = []
         for i in candidates:
-            line = self.columns[i][1]
-            var = mip.BoolVar("")
-            objective.SetCoefficient(var, float(line.cost))
-            convex[line.worker].SetCoefficient(var, 1.0)
-            for d, s in enumerate(line.shifts):
-                if s >= 0:
-                    for r in self.of_cell.get((line.worker, d, s), ()):
-                        rows[r].SetCoefficient(var, 1.0)
-            picks.append(var)
+            picks.append(mip.BoolVar(""))
+            self._enter(picks[-1], self.columns[i][1], objective, convex, rows)
         objective.SetMinimization()
-        mip.SetHint(picks, [float(i in start) for i in candidates])
-        status = mip.Solve()
-        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        first = set(start)
+        mip.SetHint(picks, [float(i in first) for i in candidates])
+        mip.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))  # after building
+        if mip.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return None
         chosen = [i for i, var in zip(candidates, picks, strict=True) if var.solution_value() > 0.5]
-        return round(objective.Value()), chosen
+        return self.value(chosen), chosen
 
     def row_duals(self) -> list[float]:
         """Each row's dual, clamped to the signs and range the Lagrangian bound needs."""
@@ -471,26 +485,30 @@ class ColumnGeneration:
     ) -> tuple[dict[int, Line], int] | None:
         """A better rota than ``rota`` (worth ``value``) among the lines priced so far.
 
-        At the root LP's duals every priced line has a non-negative reduced cost, and a
-        rota's value is at least the LP's plus the reduced costs of its lines: a line whose
-        reduced cost alone exceeds ``value − 1 − LP`` is in no better rota, so the MIP
-        sees only the others (Curtois 6 keeps about 1 200 of 4 300; SCIP proves 1950, the
-        best known, where every dive had ended at 1952 or above).
+        At the root LP's optimal duals every priced line's reduced cost is non-negative,
+        and any rota is worth at least the LP's value plus its lines' reduced costs (the
+        slacks' reduced-cost terms are non-negative too, the convexity rows' are zero):
+        a line whose reduced cost alone exceeds ``value − 1 − LP`` is in no better rota,
+        so the MIP sees only the others (Curtois 6 keeps about 1 200 of 4 300; SCIP proves
+        1950, the best known, where every dive had ended at 1952 or above).
         """
         self.undo_dive()
-        room = value - 1 - self.master.solve() + 1e-6
-        start = {self._index[line.worker, line.shifts] for line in rota.values()}
+        root = self.master.solve()
+        room = value - 1 - root + 1e-6 * max(1.0, abs(root))
+        if room < 0:
+            return None
+        start = [self._index[line.worker, line.shifts] for line in rota.values()]
+        kept = set(start)
         candidates = [
             i
             for i, (var, _) in enumerate(self.master.columns)
-            if i in start or var.reduced_cost() <= room
+            if i in kept or var.reduced_cost() <= room
         ]
-        found = self.master.best_pick(candidates, start, deadline - time.monotonic())
-        if found is None or found[0] >= value:
+        found = self.master.best_pick(candidates, start, deadline)
+        if found is None or found[0] >= self.master.value(start):
             return None
         better, chosen = found
-        lines = {self.master.columns[i][1].worker: self.master.columns[i][1] for i in chosen}
-        return (lines, better) if len(lines) == self.n else None
+        return {self.master.columns[i][1].worker: self.master.columns[i][1] for i in chosen}, better
 
 
 @dataclass(frozen=True)
@@ -500,9 +518,10 @@ class WarmStart:
     bound: int | None
     """A proven lower bound on the model's objective (None when not proven in time)."""
     values: dict[tuple[int, int, int], int] | None
-    """The dived rota as values of the model's (worker, day, shift) booleans."""
+    """The rota (a dive's or the MIP's) as values of the model's (worker, day, shift)
+    booleans."""
     objective: int | None
-    """The dived rota's cost in the master (cover and each worker's own rules)."""
+    """The rota's value in the master (cover and each worker's own rules)."""
     note: str
     """How the phase went, in a few words (for logs and benchmarks)."""
 
@@ -515,7 +534,7 @@ def warm_start(
     threads: int = 2,
     pause: Callable[[], bool] | None = None,
 ) -> WarmStart:
-    """Column generation to a proven bound, then a dive to a rota, all before ``deadline``.
+    """Column generation to a proven bound, then dives and MIPs to a rota, by ``deadline``.
 
     When the root LP has not converged by its share of the time, its rounding is the rota.
 
@@ -573,8 +592,8 @@ def _dives_and_mips(
 ) -> tuple[dict[int, Line], int, str]:
     """From the first dive (``took`` seconds): more dives and restricted master MIPs.
 
-    Where a dive lands turns on the lines pricing happens to find (Curtois 6: 1957 with
-    one seed, 2056 with another), so while another fits, dive again from the root with
+    Where a dive lands turns on the lines pricing happens to find (Curtois 6: 1952 with
+    one seed, 2045 with another), so while another fits, dive again from the root with
     the next seed and keep the best. The last share of the time goes to the MIP over
     every line priced so far; when it ends early, the dives go on and the MIP runs
     again over their larger pool.
