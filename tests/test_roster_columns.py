@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from planner.domain import Leave, Request, RuleSetting
+from planner.domain import Leave, Request, RuleSetting, Scenario
 from planner.roster.columns import Line, warm_start
 from planner.roster.problem import RosterProblem
 from planner.roster.rules import CoverRow, build_model
@@ -140,15 +140,9 @@ def test_the_bound_holds_with_hard_cover_experience_pins_and_history(seed: int):
     assert start.bound <= optimum.objective
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_smoothed_pricing_reaches_the_same_bound_as_plain_pricing(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-):
-    """Smoothing only changes where pricing looks, not where it ends: the converged bound
-    is the LP's optimum either way, and never above the proven optimum."""
-    import planner.roster.columns as columns
-
-    rng = random.Random(200 + seed)
+def _four_workers(rng: random.Random) -> Scenario:
+    """Four workers, day and night cover with random needs and weights, six day-off
+    requests: cover the only rule comparing workers."""
     workers = [worker(w) for w in "ABCD"]
     cover = [
         need("day", "D", min=rng.randint(1, 3), max=3, weight=rng.randint(3, 9), weight_over=2),
@@ -160,6 +154,18 @@ def test_smoothed_pricing_reaches_the_same_bound_as_plain_pricing(
     ]
     sc = scenario(workers, cover, rules={"cover": soft(1), "requests": soft(1), **ALONE},
                   requests=requests)  # fmt: skip
+    return sc
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_smoothed_pricing_reaches_the_same_bound_as_plain_pricing(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Smoothing only changes where pricing looks, not where it ends: the converged bound
+    is the LP's optimum either way, and never above the proven optimum."""
+    import planner.roster.columns as columns
+
+    sc = _four_workers(random.Random(200 + seed))
     optimum = solve(sc)
     assert optimum.status == "optimal"
     bounds = []
@@ -221,18 +227,7 @@ def test_the_restricted_master_mip_finds_the_best_rota_among_the_priced_lines(se
     below the optimum; handed its own answer it finds nothing better."""
     import planner.roster.columns as columns
 
-    rng = random.Random(400 + seed)
-    workers = [worker(w) for w in "ABCD"]
-    cover = [
-        need("day", "D", min=rng.randint(1, 3), max=3, weight=rng.randint(3, 9), weight_over=2),
-        need("night", "N", min=1, weight=rng.randint(3, 9)),
-    ]
-    requests = [
-        Request(worker_id=rng.choice("ABCD"), date=rng.choice(DAYS), kind="day_off", weight=2)
-        for _ in range(6)
-    ]
-    sc = scenario(workers, cover, rules={"cover": soft(1), "requests": soft(1), **ALONE},
-                  requests=requests)  # fmt: skip
+    sc = _four_workers(random.Random(400 + seed))
     optimum = solve(sc)
     assert optimum.status == "optimal"
     ctx = build_model(RosterProblem(sc, WEEK, 1))

@@ -420,8 +420,8 @@ class ColumnGeneration:
             limit = max(0.01, min(STEP_SECONDS, left * self.threads / max(1, len(free))))
             jobs: list[Job] = [(self._pricer(w), duals[w], limit, self.seed) for w in free]
             answers = list(self.pool.map(_price, jobs))
-            proven = all(a.least is not None for a in answers)
-            if not self.fixed and proven:
+            bounded = all(a.least is not None for a in answers)
+            if not self.fixed and bounded:
                 least = sum(a.least for a in answers if a.least is not None)
                 bound = least + self.master.lagrangian_rows(at)
                 if self.bound is None or bound > self.bound:
@@ -437,7 +437,7 @@ class ColumnGeneration:
             if not self.fixed and self.bound is not None and _settled(self.bound, value):
                 return True  # the LP cannot prove a higher whole-number bound
             if not changed:
-                if at is y and proven:
+                if at is y and bounded:
                     return True
                 smooth = 0.0  # a mispricing: the LP's own duals next
         return False
