@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -208,10 +208,14 @@ class _Master:
         """``var`` as the column of ``line``: its cost, its worker's row, its cover rows."""
         objective.SetCoefficient(var, float(line.cost))
         convex[line.worker].SetCoefficient(var, 1.0)
+        for r in self._rows_of(line):
+            rows[r].SetCoefficient(var, 1.0)
+
+    def _rows_of(self, line: Line) -> Iterator[int]:
+        """The cover rows ``line`` counts in, once per worked cell that a row counts."""
         for d, s in enumerate(line.shifts):
             if s >= 0:
-                for r in self.of_cell.get((line.worker, d, s), ()):
-                    rows[r].SetCoefficient(var, 1.0)
+                yield from self.of_cell.get((line.worker, d, s), ())
 
     def add(self, line: Line) -> None:
         """A new column for ``line``."""
@@ -240,9 +244,8 @@ class _Master:
         for i in chosen:
             line = self.columns[i][1]
             total += line.cost
-            for d, s in enumerate(line.shifts):
-                for r in self.of_cell.get((line.worker, d, s), ()) if s >= 0 else ():
-                    counts[r] += 1
+            for r in self._rows_of(line):
+                counts[r] += 1
         for row, count in zip(self.rows, counts, strict=True):
             total += row.slack_weight * max(0.0, row.rhs - count if row.lower else count - row.rhs)
         return round(total)
