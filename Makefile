@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e '.[test,dev]'
+	$(BIN)/python -c 'from planner.roster.labelling import ready; ready()'  # numba's cache
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
@@ -32,6 +33,9 @@ from ortools.sat.python import cp_model
 from planner.domain import RuleSetting
 from planner.roster.problem import RosterProblem
 from planner.roster.rules import COUPLING_RULES, CoverRow, RuleContext, build_model
+
+if TYPE_CHECKING:
+    from planner.roster.labelling import Labeller
 
 SCALE = 10_000
 """Duals are rounded to 1/SCALE in the integer pricing objective."""
@@ -61,6 +65,8 @@ STEP_SECONDS = 1.0
 """Time limit of one pricing call."""
 SMOOTHING = 0.5
 """Weight of the best-bound duals in the duals pricing runs at (Wentges smoothing)."""
+FLOAT_SLACK = 1e-6
+"""Taken off the labelling pass's exact least, for its floating-point sums."""
 
 Duals = dict[tuple[int, int], float]
 """A worker's price per (day, shift) cell: the sum of the duals of the rows counting it."""
@@ -89,7 +95,7 @@ class Priced:
 class _Pricer:
     """One worker's pricing problem: the catalogue for that worker alone, coupling off."""
 
-    def __init__(self, problem: RosterProblem, w: int) -> None:
+    def __init__(self, problem: RosterProblem, w: int, *, labelling: bool = True) -> None:
         worker = problem.workers[w]
         scenario = problem.scenario.model_copy(update={"workers": (worker,), "cover": ()})
         off = {name: RuleSetting(mode="off") for name in COUPLING_RULES}
@@ -103,9 +109,29 @@ class _Pricer:
         self.own = sum(
             weight * expr for terms in self.ctx.penalties.values() for weight, expr in terms
         )
+        self.labeller: Labeller | None = None
+        self.why_cp_sat = "labelling off"
+        if labelling:
+            from planner.roster.labelling import Labeller, line_shape  # numba: when pricing
+
+            shape = line_shape(sub, self.ctx.model, self.own)
+            if isinstance(shape, str):
+                self.why_cp_sat = shape
+            else:
+                self.labeller = Labeller(shape)
 
     def price(self, duals: Duals, time_limit: float, seed: int) -> Priced:
-        """The line of least ``cost − Σ duals``, with every line found on the way to it."""
+        """The line of least ``cost − Σ duals``, with every line found on the way to it.
+
+        By the labelling pass when it models the worker's rules (exact, a few lines of
+        different end states), else by a CP-SAT search within ``time_limit``.
+        """
+        if self.labeller is not None:
+            answer = self.labeller.price(duals)
+            if answer.least is None:
+                return Priced((), None, infeasible=True)
+            found = tuple(Line(self.w, shifts, cost) for shifts, cost in reversed(answer.lines))
+            return Priced(found, answer.least - FLOAT_SLACK)
         x = self.ctx.x
         objective = SCALE * self.own - sum(
             round(SCALE * value) * x[0, d, s] for (d, s), value in duals.items() if value
@@ -325,8 +351,15 @@ def _reduced(line: Line, duals: Duals) -> float:
 class ColumnGeneration:
     """Column generation on the master LP, its Lagrangian bound, and a diving heuristic."""
 
-    def __init__(self, ctx: RuleContext, *, seed: int = 0, threads: int = 2) -> None:
+    def __init__(
+        self, ctx: RuleContext, *, seed: int = 0, threads: int = 2, labelling: bool = True
+    ) -> None:
         problem = ctx.problem
+        self.labelling = labelling
+        if labelling:
+            from planner.roster.labelling import ready
+
+            ready()
         self.problem = problem
         self.n = len(problem.workers)
         self.days, self.shifts = len(problem.days), len(problem.shifts)
@@ -345,7 +378,7 @@ class ColumnGeneration:
 
     def _pricer(self, w: int) -> _Pricer:
         if w not in self._pricers:
-            self._pricers[w] = _Pricer(self.problem, w)
+            self._pricers[w] = _Pricer(self.problem, w, labelling=self.labelling)
         return self._pricers[w]
 
     def sample_seconds(self, deadline: float, k: int = 16) -> float:
