@@ -230,3 +230,24 @@ def test_the_column_generator_reaches_the_same_bound_with_either_pricer(seed: in
         finally:
             cg.close()
     assert bounds[0] is not None and bounds[0] == bounds[1]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_polish_never_worsens_a_rota_and_reports_its_exact_value(seed: int):
+    """Best responses from each worker's first line: the polished rota is worth what
+    polish says (the master's exact value) and no more than the start."""
+    rng = random.Random(80 + seed)
+    sc = _case([worker(w, max_consecutive_days=rng.randint(3, 5), max_weekends=1) for w in "ABCD"])
+    sc = sc.model_copy(update={"cover": (need("day", "D", min=2, weight=rng.randint(5, 10)),
+                                         need("late", "L", min=1, weight=7))})  # fmt: skip
+    cg = ColumnGeneration(build_model(RosterProblem(sc, WEEK, 2)), threads=1)
+    try:
+        assert cg.start(time.monotonic() + 20) is None
+        start = {line.worker: line for _, line in cg.master.columns}
+        before = cg.master.value([cg._index[w, line.shifts] for w, line in start.items()])
+        rota, value = cg.polish(start, time.monotonic() + 20)
+        assert value < before  # lines priced alone ignore cover: some worker moves
+        assert value == cg.master.value([cg._index[w, line.shifts] for w, line in rota.items()])
+        assert sorted(rota) == list(range(4))
+    finally:
+        cg.close()

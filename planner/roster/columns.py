@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -61,6 +61,9 @@ CONVERGE_SHARE = 0.55
 """Of the phase's time, the root LP may take this share; the dives and MIPs have the rest
 (about half the solve's time limit: Curtois 12's root needs some 35 s of 60, and the LNS
 gains more from its rounding than a dive started too late would)."""
+POLISH_SECONDS = 2.0
+"""Time a rota's polish may take past the phase's deadline (a dive that ran late ends in
+a poor rota that one sweep of best responses mends)."""
 STEP_SECONDS = 1.0
 """Time limit of one pricing call."""
 SMOOTHING = 0.5
@@ -263,15 +266,18 @@ class _Master:
             raise RuntimeError(f"the master LP ended with GLOP status {status}")
         return float(self.objective.Value())
 
+    def counts(self, chosen: Iterable[int]) -> list[int]:
+        """Each row's head count when the workers work the columns ``chosen``."""
+        counts = [0] * len(self.rows)
+        for i in chosen:
+            for r in self._rows_of(self.columns[i][1]):
+                counts[r] += 1
+        return counts
+
     def value(self, chosen: list[int]) -> int:
         """The master's value of one column per worker: their costs and every row's slack."""
-        counts = [0] * len(self.rows)
-        total = 0.0
-        for i in chosen:
-            line = self.columns[i][1]
-            total += line.cost
-            for r in self._rows_of(line):
-                counts[r] += 1
+        counts = self.counts(chosen)
+        total = float(sum(self.columns[i][1].cost for i in chosen))
         for row, count in zip(self.rows, counts, strict=True):
             total += row.slack_weight * max(0.0, row.rhs - count if row.lower else count - row.rhs)
         return round(total)
@@ -304,6 +310,17 @@ class _Master:
             return None
         chosen = [i for i, var in zip(candidates, picks, strict=True) if var.solution_value() > 0.5]
         return self.value(chosen), chosen
+
+    def worth(self, counts: list[int]) -> list[float]:
+        """What one more head earns in each row at these counts: a head it misses, less a
+        head over its maximum (the prices of a best response, see ``polish``)."""
+        out = []
+        for row, count in zip(self.rows, counts, strict=True):
+            if row.lower:
+                out.append(row.slack_weight if count < row.rhs else 0.0)
+            else:
+                out.append(-row.slack_weight if count >= row.rhs else 0.0)
+        return out
 
     def row_duals(self) -> list[float]:
         """Each row's dual, clamped to the signs and range the Lagrangian bound needs."""
@@ -510,6 +527,46 @@ class ColumnGeneration:
         rota = {w: self.master.columns[i][1] for w, i in self.fixed.items()}
         return rota, round(value)
 
+    def polish(self, rota: dict[int, Line], deadline: float) -> tuple[dict[int, Line], int]:
+        """Best responses: each worker in turn takes the line that best serves cover as the
+        others leave it, until a sweep changes nothing or ``deadline``.
+
+        With the others' lines fixed, what a worker's line adds is its own cost less, for
+        each row it counts in, what one more head is worth there (``_Master.worth``): the
+        worker's pricing problem at those prices, solved exactly by the labelling pass.
+        A change is kept only when the rota's exact value drops, so the rota never gets
+        worse (a dive's rota often misses a head that one worker can take over).
+        """
+        master = self.master
+        deadline = max(deadline, time.monotonic() + POLISH_SECONDS)
+        for line in rota.values():
+            self._add_all([line])
+        chosen = {w: self._index[w, line.shifts] for w, line in rota.items()}
+        counts = master.counts(chosen.values())
+        value = master.value(list(chosen.values()))
+        changed = True
+        while changed and time.monotonic() < deadline:
+            changed = False
+            for w in range(self.n):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                current = master.columns[chosen[w]][1]
+                for r in master._rows_of(current):
+                    counts[r] -= 1
+                prices = master.cell_duals(w, master.worth(counts), self.days, self.shifts)
+                found = self._pricer(w).price(prices, min(STEP_SECONDS, left), self.seed).found
+                best = min(found, key=lambda line: _reduced(line, prices), default=current)
+                if _reduced(best, prices) < _reduced(current, prices) - 1e-6:
+                    self._add_all([best])
+                    trial = {**chosen, w: self._index[w, best.shifts]}
+                    better = master.value(list(trial.values()))
+                    if better < value:
+                        chosen, value, current, changed = trial, better, best, True
+                for r in master._rows_of(current):
+                    counts[r] += 1
+        return {w: master.columns[i][1] for w, i in chosen.items()}, value
+
     def undo_dive(self) -> None:
         """Free every line a dive fixed, back to the root LP (with the lines it priced)."""
         for i in self.fixed.values():
@@ -607,6 +664,7 @@ def warm_start(
         # rota was no better than the rounding, 11 000 against 11 500, 13 s later)
         began = time.monotonic()
         rota, objective = cg.dive(deadline if converged else time.monotonic())
+        rota, objective = cg.polish(rota, deadline)
         if not converged:
             return _handed(cg, rota, objective, ", the root LP not converged")
         took = time.monotonic() - began
@@ -642,7 +700,7 @@ def _dives_and_mips(
         if now + took <= deadline - reserve:
             cg.undo_dive()
             cg.seed += 1
-            again, value = cg.dive(deadline)
+            again, value = cg.polish(cg.dive(deadline)[0], deadline)
             took, dives, dived = time.monotonic() - now, dives + 1, True
             if value < objective:
                 rota, objective = again, value
@@ -653,7 +711,9 @@ def _dives_and_mips(
         mips, dived = mips + 1, False
         if picked is not None:
             found = f", the MIP {objective} -> {picked[1]}"
-            rota, objective = picked
+            rota, objective = cg.polish(picked[0], deadline)
+            if objective < picked[1]:
+                found += f", polished to {objective}"
         reserve = 2 * (time.monotonic() - now)  # the next MIP has a larger pool
     return rota, objective, f", {dives} dives, {mips} MIPs{found}"
 

@@ -47,9 +47,11 @@ CELL_RULES = ("requests", "stability")
 STRUCTURAL = ("one_shift_per_day",)
 MAX_STATES = 4_000_000
 """States per day beyond which the pass is not used (memory and time grow with them)."""
-KEEP = 16
-"""Lines a pass returns: the best end states' (a richer pool dives better: Curtois 8 dived
-to 1304 with 16 where 4 gave 1511)."""
+KEEP = 4
+"""Lines a pass returns: the best end states'. More make a richer pool (Curtois 8 dived to
+1304 with 16) but a larger LP whose re-solves then dominate (Curtois 12: 550 ms a solve
+with 16, 157 ms with 4, and a far worse dive); 4 was kept.
+"""
 MAX_CAPS = 3
 """Shift types with a binding cap the pass tracks; a worker with more is priced by CP-SAT."""
 
