@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 
 from planner.domain import Leave, Request, RuleSetting, Scenario, ShiftKind, ShiftType
 from planner.roster.columns import ColumnGeneration, Line, _Pricer, _proven
+from planner.roster.labelling import HARD_RULES
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, COUPLING_RULES, build_model
 from tests.roster_cases import WEEK, need, scenario, worker
@@ -20,20 +21,7 @@ HARD = RuleSetting(mode="hard")
 OFF = RuleSetting(mode="off")
 STANDARD = {
     **{name: OFF for name in CATALOGUE if name not in COUPLING_RULES},
-    **{
-        name: HARD
-        for name in (
-            "leave",
-            "pins",
-            "forbidden_successions",
-            "max_shifts_per_type",
-            "total_minutes",
-            "max_consecutive_days",
-            "min_consecutive_days",
-            "min_consecutive_days_off",
-            "max_weekends",
-        )
-    },
+    **{name: HARD for name in HARD_RULES if name != "night_eligibility"},
     "requests": RuleSetting(mode="soft", weight=1),
     "cover": RuleSetting(mode="soft", weight=1),
     "pairing_old_new": OFF,
