@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 
 from planner.domain import ShiftKind
 from planner.roster.problem import RosterProblem
+from planner.roster.rules import CATALOGUE, COUPLING_RULES
 
 HARD_RULES = (
     "leave",
@@ -148,8 +149,6 @@ def line_shape(problem: RosterProblem, model: cp_model.CpModel, own: object) -> 
 
 
 def _active_rules(problem: RosterProblem) -> list[str]:
-    from planner.roster.rules import CATALOGUE, COUPLING_RULES
-
     return [n for n in CATALOGUE if n not in COUPLING_RULES and problem.rule(n).mode != "off"]
 
 
