@@ -257,3 +257,53 @@ def test_the_restricted_master_mip_finds_the_best_rota_among_the_priced_lines(se
         assert cg.price_and_branch(rota, value, time.monotonic() + 20) is None
     finally:
         cg.close()
+
+
+def test_a_fixed_column_changes_the_lp_value_and_a_repeat_solve_keeps_it():
+    """The master caches its value until a change: fixing a column at zero in the root
+    LP raises the value by at least its reduced cost, freeing it restores the root."""
+    import planner.roster.columns as columns
+
+    workers = [worker(w) for w in "ABC"]
+    cover = [need("day", "D", min=2, max=2, weight=5, weight_over=1), need("night", "N", min=1)]
+    sc = scenario(workers, cover, rules={"cover": soft(1), **ALONE})
+    cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
+    try:
+        assert cg.start(time.monotonic() + 10) is None
+        assert cg.converge(time.monotonic() + 30)
+        master = cg.master
+        root = master.solve()
+        costly = max(range(len(master.columns)), key=lambda i: master.columns[i][0].reduced_cost())
+        reduced = master.columns[costly][0].reduced_cost()
+        assert reduced > 1e-6 and master.columns[costly][0].solution_value() == 0.0
+        master.fix(costly, True)
+        forced = master.solve()
+        assert forced >= root + reduced - 1e-6
+        assert master.solve() == forced
+        assert master.columns[costly][0].solution_value() == pytest.approx(1.0)
+        master.fix(costly, False)
+        assert master.solve() == pytest.approx(root)
+    finally:
+        cg.close()
+
+
+def test_a_dive_late_on_its_pace_fixes_more_workers_a_step():
+    """One worker a step while the last steps' pace fixes the free ones in time; as many
+    more as the pace needs when it would not (10 s a worker, 2 free, 7 s left: 3)."""
+    import planner.roster.columns as columns
+
+    workers = [worker(w) for w in "ABC"]
+    sc = scenario(workers, [need("day", "D", min=1)], rules={"cover": soft(1), **ALONE})
+    cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
+    try:
+        now = time.monotonic()
+        assert cg._pace([(now - 1.0, 0)], now + 100) == 1  # nothing fixed yet
+        cg.fixed = {0: 0}
+        assert cg._pace([(now - 10.0, 0)], now + 100) == 1
+        assert cg._pace([(now - 10.0, 0)], now + 7) == 3
+        # only the last PACE_STEPS steps set the pace
+        old = [(now - 1000.0, 0)] * 5 + [(now - 1.0, 0)] * columns.PACE_STEPS
+        assert cg._pace(old, now + 7) == 1
+        assert cg._pace([(now - 10.0, 0)], now - 1) == 1  # past the deadline: late anyway
+    finally:
+        cg.close()

@@ -55,6 +55,8 @@ line to add, time permitting. A step's LP that is not re-converged overstates wh
 free workers can still do, and the dive's last steps then fix poor lines: Curtois 8 dived
 to 1420 with 4 rounds a step and to 1303 with up to 40 (seed 1; 17 s and 22 s), 7 to 1157
 and 1057."""
+PACE_STEPS = 3
+"""Dive steps whose pace sets how many workers the next step must fix (see ``_pace``)."""
 MIP_SHARE = 0.25
 """Of the phase's time, what the repeated dives leave for the restricted master MIP."""
 CONVERGE_SHARE = 0.55
@@ -225,6 +227,9 @@ class _Master:
                 self.rows.append(_Row(ct, lower, float(limit), weight))
         self.objective.SetMinimization()
         self.columns: list[tuple[pywraplp.Variable, Line]] = []
+        self._solved: float | None = None
+        """The LP's value while nothing changed since it was solved (a re-solve costs
+        GLOP its presolve over every column, some 0.1 s on Curtois 12's 16 000)."""
 
     def _enter(
         self,
@@ -252,19 +257,28 @@ class _Master:
         rows = [row.constraint for row in self.rows]
         self._enter(var, line, self.objective, self.convex, rows)
         self.columns.append((var, line))
+        self._solved = None
 
     def reprice(self, index: int, line: Line) -> None:
         """The same shifts found again at a lower own cost: the column takes it."""
         var, _ = self.columns[index]
         self.objective.SetCoefficient(var, float(line.cost))
         self.columns[index] = (var, line)
+        self._solved = None
+
+    def fix(self, index: int, fixed: bool) -> None:
+        """Force column ``index`` into the LP's choice (a dive's step), or free it again."""
+        self.columns[index][0].SetLb(1.0 if fixed else 0.0)
+        self._solved = None
 
     def solve(self) -> float:
         """The LP's value (raises when GLOP does not prove an optimum)."""
-        status = self.lp.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"the master LP ended with GLOP status {status}")
-        return float(self.objective.Value())
+        if self._solved is None:
+            status = self.lp.Solve()
+            if status != pywraplp.Solver.OPTIMAL:
+                raise RuntimeError(f"the master LP ended with GLOP status {status}")
+            self._solved = float(self.objective.Value())
+        return self._solved
 
     def counts(self, chosen: Iterable[int]) -> list[int]:
         """Each row's head count when the workers work the columns ``chosen``."""
@@ -501,6 +515,7 @@ class ColumnGeneration:
         Past ``deadline`` every worker still free takes their most chosen line at once, so
         the dive always ends with a whole rota.
         """
+        steps = [(time.monotonic(), len(self.fixed))]
         while len(self.fixed) < self.n:
             left = deadline - time.monotonic()
             late = left < 0
@@ -520,12 +535,27 @@ class ColumnGeneration:
                     best[line.worker] = (value, i)
             ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
             chosen = [w for w, (value, _) in ranked if late or value >= DIVE_THRESHOLD]
-            for w in chosen or [ranked[0][0]]:
+            for w in chosen or [w for w, _ in ranked[: self._pace(steps, deadline)]]:
                 self.fixed[w] = best[w][1]
-                self.master.columns[best[w][1]][0].SetLb(1.0)
+                self.master.fix(best[w][1], True)
+            steps.append((time.monotonic(), len(self.fixed)))
         value = self.master.solve()
         rota = {w: self.master.columns[i][1] for w, i in self.fixed.items()}
         return rota, round(value)
+
+    def _pace(self, steps: list[tuple[float, int]], deadline: float) -> int:
+        """How many workers a dive step with none over the threshold fixes: one, or more
+        when the pace of the last few steps (seconds a worker fixed; ``steps`` holds the
+        time and the count fixed at each) would not fix the free ones by ``deadline``
+        (Curtois 12's dive needs some 60 s a worker at a time, and the free workers it
+        fixes at once past the deadline take poor lines)."""
+        now = time.monotonic()
+        then, fixed_then = steps[max(0, len(steps) - PACE_STEPS)]
+        done = len(self.fixed) - fixed_then
+        if done <= 0 or now >= deadline:
+            return 1
+        need = (now - then) / done * (self.n - len(self.fixed))
+        return max(1, math.ceil(need / (deadline - now)))
 
     def polish(self, rota: dict[int, Line], deadline: float) -> tuple[dict[int, Line], int]:
         """Best responses: each worker in turn takes the line that best serves cover as the
@@ -570,7 +600,7 @@ class ColumnGeneration:
     def undo_dive(self) -> None:
         """Free every line a dive fixed, back to the root LP (with the lines it priced)."""
         for i in self.fixed.values():
-            self.master.columns[i][0].SetLb(0.0)
+            self.master.fix(i, False)
         self.fixed.clear()
 
     def price_and_branch(
