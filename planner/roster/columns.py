@@ -61,8 +61,9 @@ MIP_SHARE = 0.25
 """Of the phase's time, what the repeated dives leave for the restricted master MIP."""
 CONVERGE_SHARE = 0.55
 """Of the phase's time, the root LP may take this share; the dives and MIPs have the rest
-(about half the solve's time limit: Curtois 12's root needs some 35 s of 60, and the LNS
-gains more from its rounding than a dive started too late would)."""
+(about half the solve's time limit: Curtois 12's root once needed some 35 s of 60, and the
+LNS gained more from its rounding than a dive started too late would; with the labelling
+pricer it converges in about 10 s)."""
 POLISH_SECONDS = 2.0
 """Time a rota's polish may take past the phase's deadline (a dive that ran late ends in
 a poor rota that one sweep of best responses mends)."""
@@ -547,8 +548,8 @@ class ColumnGeneration:
         """How many workers a dive step with none over the threshold fixes: one, or more
         when the pace of the last few steps (seconds a worker fixed; ``steps`` holds the
         time and the count fixed at each) would not fix the free ones by ``deadline``
-        (Curtois 12's dive needs some 60 s a worker at a time, and the free workers it
-        fixes at once past the deadline take poor lines)."""
+        (Curtois 12's dive, one worker a step, needs some 60 s after the root's 10, and
+        the free workers it fixes at once past the deadline take poor lines)."""
         now = time.monotonic()
         then, fixed_then = steps[max(0, len(steps) - PACE_STEPS)]
         done = len(self.fixed) - fixed_then
@@ -716,11 +717,11 @@ def _dives_and_mips(
 ) -> tuple[dict[int, Line], int, str]:
     """From the first dive (``took`` seconds): more dives and restricted master MIPs.
 
-    Where a dive lands turns on the lines pricing happens to find (Curtois 6: 1952 with
-    one seed, 2045 with another), so while another fits, dive again from the root with
-    the next seed and keep the best. The last share of the time goes to the MIP over
-    every line priced so far; when it ends early, the dives go on and the MIP runs
-    again over their larger pool.
+    Where a dive lands turns on the lines priced so far (Curtois 8, five dives from the
+    growing pool: 1514, 1520, 1307, 1407, 1406), so while another fits, dive again from
+    the root (with the next seed, for CP-SAT pricers) and keep the best. The last share
+    of the time goes to the MIP over every line priced so far; when it ends early, the
+    dives go on and the MIP runs again over their larger pool.
     """
     floor = _proven(cg.bound) or 0
     reserve = MIP_SHARE * phase
