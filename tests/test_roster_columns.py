@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from planner.domain import Leave, Request, RuleSetting, Scenario
-from planner.roster.columns import Line, warm_start
+from planner.roster.columns import ColumnGeneration, Line, warm_start
 from planner.roster.problem import RosterProblem
 from planner.roster.rules import CoverRow, build_model
 from tests.roster_cases import DAYS, WEEK, need, scenario, soft, solve, worker
@@ -185,27 +186,32 @@ def test_smoothed_pricing_reaches_the_same_bound_as_plain_pricing(
     assert bounds[0] is not None and bounds[0] <= optimum.objective
 
 
-def test_undoing_a_dive_restores_the_root_lp():
-    """Repeated dives start from the root: every line the first dive fixed is free again,
-    so the LP is back at its root value (never above the dived rota's)."""
-    import planner.roster.columns as columns
-
+@pytest.fixture
+def converged() -> Iterator[ColumnGeneration]:
+    """Three workers, two-a-day day cover and a night, the root LP converged."""
     workers = [worker(w) for w in "ABC"]
     cover = [need("day", "D", min=2, max=2, weight=5, weight_over=1), need("night", "N", min=1)]
     sc = scenario(workers, cover, rules={"cover": soft(1), **ALONE})
-    cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
+    cg = ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
     try:
         assert cg.start(time.monotonic() + 10) is None
         assert cg.converge(time.monotonic() + 30)
-        root = cg.master.solve()
-        rota, dived = cg.dive(time.monotonic() + 30)
-        assert len(rota) == 3 and dived >= root - 1e-6
-        cg.undo_dive()
-        assert cg.fixed == {}
-        assert all(var.lb() == 0.0 for var, _ in cg.master.columns)
-        assert cg.master.solve() == pytest.approx(root)
+        yield cg
     finally:
         cg.close()
+
+
+def test_undoing_a_dive_restores_the_root_lp(converged: ColumnGeneration):
+    """Repeated dives start from the root: every line the first dive fixed is free again,
+    so the LP is back at its root value (never above the dived rota's)."""
+    cg = converged
+    root = cg.master.solve()
+    rota, dived = cg.dive(time.monotonic() + 30)
+    assert len(rota) == 3 and dived >= root - 1e-6
+    cg.undo_dive()
+    assert cg.fixed == {}
+    assert all(var.lb() == 0.0 for var, _ in cg.master.columns)
+    assert cg.master.solve() == pytest.approx(root)
 
 
 def _master_value(rows: list[CoverRow], rota: dict[int, Line]) -> int:
@@ -259,32 +265,23 @@ def test_the_restricted_master_mip_finds_the_best_rota_among_the_priced_lines(se
         cg.close()
 
 
-def test_a_fixed_column_changes_the_lp_value_and_a_repeat_solve_keeps_it():
+def test_a_fixed_column_changes_the_lp_value_and_a_repeat_solve_keeps_it(
+    converged: ColumnGeneration,
+):
     """The master caches its value until a change: fixing a column at zero in the root
     LP raises the value by at least its reduced cost, freeing it restores the root."""
-    import planner.roster.columns as columns
-
-    workers = [worker(w) for w in "ABC"]
-    cover = [need("day", "D", min=2, max=2, weight=5, weight_over=1), need("night", "N", min=1)]
-    sc = scenario(workers, cover, rules={"cover": soft(1), **ALONE})
-    cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
-    try:
-        assert cg.start(time.monotonic() + 10) is None
-        assert cg.converge(time.monotonic() + 30)
-        master = cg.master
-        root = master.solve()
-        costly = max(range(len(master.columns)), key=lambda i: master.columns[i][0].reduced_cost())
-        reduced = master.columns[costly][0].reduced_cost()
-        assert reduced > 1e-6 and master.columns[costly][0].solution_value() == 0.0
-        master.fix(costly, True)
-        forced = master.solve()
-        assert forced >= root + reduced - 1e-6
-        assert master.solve() == forced
-        assert master.columns[costly][0].solution_value() == pytest.approx(1.0)
-        master.fix(costly, False)
-        assert master.solve() == pytest.approx(root)
-    finally:
-        cg.close()
+    master = converged.master
+    root = master.solve()
+    costly = max(range(len(master.columns)), key=lambda i: master.columns[i][0].reduced_cost())
+    reduced = master.columns[costly][0].reduced_cost()
+    assert reduced > 1e-6 and master.columns[costly][0].solution_value() == 0.0
+    master.fix(costly, True)
+    forced = master.solve()
+    assert forced >= root + reduced - 1e-6
+    assert master.solve() == forced
+    assert master.columns[costly][0].solution_value() == pytest.approx(1.0)
+    master.fix(costly, False)
+    assert master.solve() == pytest.approx(root)
 
 
 def test_a_dive_late_on_its_pace_fixes_more_workers_a_step():
