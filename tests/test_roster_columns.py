@@ -304,3 +304,25 @@ def test_a_dive_late_on_its_pace_fixes_more_workers_a_step():
         assert cg._pace([(now - 10.0, 0)], now - 1) == 1  # past the deadline: late anyway
     finally:
         cg.close()
+
+
+def test_columns_set_aside_leave_the_lp_optimum_and_come_back_when_priced_again(
+    converged: ColumnGeneration,
+):
+    """Setting aside the columns with a positive reduced cost keeps the LP's optimum (they
+    are at zero in it); pricing a set-aside line again puts it back; undoing a dive puts
+    every one back."""
+    master = converged.master
+    root = master.solve()
+    costly = {i for i, (var, _) in enumerate(master.columns) if var.reduced_cost() > 1e-6}
+    assert costly
+    master.set_aside(1e-6)
+    assert master.aside == costly
+    assert all(master.columns[i][0].ub() == 0.0 for i in costly)
+    assert master.solve() == pytest.approx(root)
+    first = min(costly)
+    assert converged._add_all([master.columns[first][1]]) == 1
+    assert first not in master.aside and master.columns[first][0].ub() > 1e6
+    converged.undo_dive()
+    assert master.aside == set()
+    assert all(var.ub() > 1e6 for var, _ in master.columns)
