@@ -284,26 +284,21 @@ def test_a_fixed_column_changes_the_lp_value_and_a_repeat_solve_keeps_it(
     assert master.solve() == pytest.approx(root)
 
 
-def test_a_dive_late_on_its_pace_fixes_more_workers_a_step():
+def test_a_dive_late_on_its_pace_fixes_more_workers_a_step(converged: ColumnGeneration):
     """One worker a step while the last steps' pace fixes the free ones in time; as many
     more as the pace needs when it would not (10 s a worker, 2 free, 7 s left: 3)."""
     import planner.roster.columns as columns
 
-    workers = [worker(w) for w in "ABC"]
-    sc = scenario(workers, [need("day", "D", min=1)], rules={"cover": soft(1), **ALONE})
-    cg = columns.ColumnGeneration(build_model(RosterProblem(sc, WEEK, 1)), threads=1)
-    try:
-        now = time.monotonic()
-        assert cg._pace([(now - 1.0, 0)], now + 100) == 1  # nothing fixed yet
-        cg.fixed = {0: 0}
-        assert cg._pace([(now - 10.0, 0)], now + 100) == 1
-        assert cg._pace([(now - 10.0, 0)], now + 7) == 3
-        # only the last PACE_STEPS steps set the pace
-        old = [(now - 1000.0, 0)] * 5 + [(now - 1.0, 0)] * columns.PACE_STEPS
-        assert cg._pace(old, now + 7) == 1
-        assert cg._pace([(now - 10.0, 0)], now - 1) == 1  # past the deadline: late anyway
-    finally:
-        cg.close()
+    cg = converged
+    now = time.monotonic()
+    assert cg._pace([(now - 1.0, 0)], now + 100) == 1  # nothing fixed yet
+    cg.fixed = {0: 0}
+    assert cg._pace([(now - 10.0, 0)], now + 100) == 1
+    assert cg._pace([(now - 10.0, 0)], now + 7) == 3
+    # only the last PACE_STEPS steps set the pace
+    old = [(now - 1000.0, 0)] * 5 + [(now - 1.0, 0)] * columns.PACE_STEPS
+    assert cg._pace(old, now + 7) == 1
+    assert cg._pace([(now - 10.0, 0)], now - 1) == 1  # past the deadline: late anyway
 
 
 def test_columns_set_aside_leave_the_lp_optimum_and_come_back_when_priced_again(

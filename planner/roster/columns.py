@@ -583,8 +583,9 @@ class ColumnGeneration:
         """How many workers a dive step with none over the threshold fixes: one, or more
         when the pace of the last few steps (seconds a worker fixed; ``steps`` holds the
         time and the count fixed at each) would not fix the free ones by ``deadline``
-        (Curtois 12's dive, one worker a step, needs some 60 s after the root's 10, and
-        the free workers it fixes at once past the deadline take poor lines)."""
+        (Curtois 12's dive, one worker a step, needs some 43 s after a root that ends at
+        10-14 s, and the free workers it fixes at once past the deadline take poor
+        lines)."""
         now = time.monotonic()
         then, fixed_then = steps[max(0, len(steps) - PACE_STEPS)]
         done = len(self.fixed) - fixed_then
