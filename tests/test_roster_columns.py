@@ -321,3 +321,63 @@ def test_columns_set_aside_leave_the_lp_optimum_and_come_back_when_priced_again(
     converged.undo_dive()
     assert master.aside == set()
     assert all(var.ub() > 1e6 for var, _ in master.columns)
+
+
+def test_shed_columns_leave_the_lp_and_come_back_when_priced_again(
+    converged: ColumnGeneration,
+):
+    """Shedding the set-aside columns builds an LP without them at the same optimum; a
+    shed line priced again gets a variable back; undoing a dive restores every column."""
+    master = converged.master
+    root = master.solve()
+    master.set_aside(1e-6)
+    costly = set(master.aside)
+    assert costly
+    master.shed(costly)
+    assert {i for i, (var, _) in enumerate(master.columns) if var is None} == costly
+    assert master.aside == costly
+    assert master.solve() == pytest.approx(root)
+    first = min(costly)
+    assert converged._add_all([master.columns[first][1]]) == 1
+    var = master.columns[first][0]
+    assert var is not None and var.ub() > 1e6 and first not in master.aside
+    assert master.solve() == pytest.approx(root)
+    converged.undo_dive()
+    assert master.aside == set()
+    assert all(v is not None and v.lb() == 0.0 and v.ub() > 1e6 for v, _ in master.columns)
+    assert master.solve() == pytest.approx(root)
+
+
+def test_a_dive_sheds_the_lines_of_fixed_workers(converged: ColumnGeneration):
+    """Once a dive has fixed most workers, their other lines are dead weight in the LP:
+    the dive sheds them, and the rota and its value are those of the lines it fixed."""
+    rota, value = converged.dive(time.monotonic() + 60)
+    master = converged.master
+    shed = {i for i, (var, _) in enumerate(master.columns) if var is None}
+    assert shed and shed <= master.aside
+    fixed = set(converged.fixed.values())
+    assert not fixed & shed
+    assert value == master.value(sorted(fixed))
+    assert {w: master.columns[i][1] for w, i in converged.fixed.items()} == rota
+
+
+def test_an_abnormal_lp_solve_is_run_again_on_a_rebuilt_lp(converged: ColumnGeneration):
+    """GLOP's warm start can fail after bounds change on a rebuilt LP; the master then
+    solves the same LP anew rather than giving up on the columns."""
+    from ortools.linear_solver import pywraplp
+
+    master = converged.master
+    root = master.solve()
+    broken = master.lp
+
+    class Abnormal:
+        def __getattr__(self, name: str) -> object:
+            return getattr(broken, name)
+
+        def Solve(self) -> int:  # noqa: N802 - pywraplp's name
+            return int(pywraplp.Solver.ABNORMAL)
+
+    master.lp = Abnormal()  # type: ignore[assignment]
+    master._solved = None
+    assert master.solve() == pytest.approx(root)
+    assert master.abnormal == 1 and master.lp is not broken
