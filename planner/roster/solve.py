@@ -31,8 +31,12 @@ assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agr
 
 SCORE_SECONDS = 2.0
 """Scoring a whole rota with every cell fixed is propagation only; this is ample."""
-PROBE_SHARE = 0.05
-"""``auto`` first gives CP-SAT this share of the time limit: easy rotas end there."""
+PROBE_SHARE = 0.02
+"""``auto`` first gives CP-SAT this share of the time limit: easy rotas end there (Curtois
+1 in 0.5 s; at 60 s no other Curtois instance needs it). Each second it takes is one the
+columns lose where it does not settle the rota: Curtois 12, whose dive needs some 40 s
+after its root, ended at 4044, 4354 and 4140 on seeds 1-3 with a twentieth, at 4040, 4140
+and 4040 with this."""
 COLUMNS_SHARE = 0.9
 """Column generation, its dives and MIPs (``auto``) end by this share of the time limit.
 Where the root LP converges the dives and MIPs make the best use of the time (the LNS
