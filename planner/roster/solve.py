@@ -35,8 +35,8 @@ PROBE_SHARE = 0.02
 """``auto`` first gives CP-SAT this share of the time limit: easy rotas end there (Curtois
 1 in 0.5 s; at 60 s no other Curtois instance needs it). Each second it takes is one the
 columns lose where it does not settle the rota: Curtois 12, whose dive needs some 40 s
-after its root, ended at 4044, 4354 and 4140 on seeds 1-3 with a twentieth, at 4040, 4140
-and 4040 with this."""
+after its root, ended at 4044, 4354 and 4140 on seeds 1-3 with a twentieth, and at 4040,
+4140 and 4040 with this (4043, 4040 and 4040 once the cell duals were vectorised)."""
 COLUMNS_SHARE = 0.9
 """Column generation, its dives and MIPs (``auto``) end by this share of the time limit.
 Where the root LP converges the dives and MIPs make the best use of the time (the LNS
