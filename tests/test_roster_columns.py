@@ -348,9 +348,16 @@ def test_shed_columns_leave_the_lp_and_come_back_when_priced_again(
     assert master.solve() == pytest.approx(root)
 
 
-def test_a_dive_sheds_the_lines_of_fixed_workers(converged: ColumnGeneration):
-    """Once a dive has fixed most workers, their other lines are dead weight in the LP:
-    the dive sheds them, and the rota and its value are those of the lines it fixed."""
+def test_a_dive_sheds_the_lines_of_fixed_workers(
+    converged: ColumnGeneration, monkeypatch: pytest.MonkeyPatch
+):
+    """Once a dive has fixed workers, their other lines are dead weight in the LP: the
+    dive sheds them (here as soon as there are any), and the rota and its value are those
+    of the lines it fixed."""
+    import planner.roster.columns as columns
+
+    monkeypatch.setattr(columns, "SHED_SHARE", 0.0)
+    monkeypatch.setattr(columns, "DIVE_THRESHOLD", 1.1)  # one worker a step
     rota, value = converged.dive(time.monotonic() + 60)
     master = converged.master
     shed = {i for i, (var, _) in enumerate(master.columns) if var is None}

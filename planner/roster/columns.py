@@ -59,11 +59,12 @@ to 1420 with 4 rounds a step and to 1303 with up to 40 (seed 1; 17 s and 22 s), 
 and 1057."""
 ASIDE_ABOVE = 5.0
 """A dive step sets aside (upper bound 0) every free column whose reduced cost exceeds
-this: GLOP's presolve then drops them at once, where each re-solve otherwise works
-through every line priced so far (Curtois 12's dive from its root: 64 s, 43 s with these
-set aside, both ending at 4040; 0.2 and 1 were slower, 73 and 78 s, as set-aside lines
-were priced again and again). Pricing restores a column it finds again, so the LP still
-ends each step at its optimum over every line."""
+this: GLOP's presolve then drops them, where its simplex otherwise works through every
+line priced so far (they are still read at each solve until shed, see ``SHED_SHARE``).
+Curtois 12's dive from its root: 64 s, 43 s with these set aside, both ending at 4040;
+0.2 and 1 were slower, 73 and 78 s, as set-aside lines were priced again and again.
+Pricing restores a column it finds again, so the LP still ends each step at its optimum
+over every line."""
 SHED_SHARE = 0.5
 """A dive sheds the LP's dead columns (set aside, or another line of a fixed worker) once
 they are more than this share of it (see ``_Master.shed``)."""
@@ -86,8 +87,8 @@ SMOOTHING = 0.5
 FLOAT_SLACK = 1e-6
 """Taken off the labelling pass's exact least, for its floating-point sums."""
 
-Duals = dict[tuple[int, int], float]
 IntArray = npt.NDArray[np.int64]
+Duals = dict[tuple[int, int], float]
 """A worker's price per (day, shift) cell: the sum of the duals of the rows counting it."""
 
 
@@ -248,16 +249,16 @@ class _Master:
         self.columns: list[tuple[pywraplp.Variable | None, Line]] = []
         """Every line priced, with its variable in the LP (None: shed, see ``shed``)."""
         self.aside: set[int] = set()
-        """Columns a dive set aside (upper bound 0, or shed) until pricing finds them
-        again."""
+        """Columns out of the LP's choice (upper bound 0, or shed): those a dive set aside,
+        until pricing finds them again, and those it shed as other lines of a fixed
+        worker, until the dive is undone (``restore_all``)."""
         self._solved: float | None = None
+        """The LP's value while nothing changed since it was solved (a re-solve costs
+        GLOP its presolve over every column, some 0.1 s on Curtois 12's 16 000)."""
         self.abnormal = 0
-        """Solves GLOP ended abnormally, each re-run on a rebuilt LP."""
         """Solves GLOP ended abnormally, each re-run on a rebuilt LP."""
         self._incidence: dict[int, tuple[list[tuple[int, int]], IntArray, IntArray]] = {}
         """Per worker: the cells that count in a row, and (cell, row) pairs as two arrays."""
-        """The LP's value while nothing changed since it was solved (a re-solve costs
-        GLOP its presolve over every column, some 0.1 s on Curtois 12's 16 000)."""
 
     def _enter(
         self,
@@ -383,7 +384,12 @@ class _Master:
         self._solved = None
 
     def solve(self) -> float:
-        """The LP's value (raises when GLOP does not prove an optimum)."""
+        """The LP's value (raises when GLOP does not prove an optimum).
+
+        An abnormal solve is run again on a rebuilt LP: like ``shed`` and
+        ``restore_all``, it replaces every variable and constraint, so none may be held
+        across these calls (read them from ``columns`` and ``rows`` afresh).
+        """
         if self._solved is None:
             status = self.lp.Solve()
             if status == pywraplp.Solver.ABNORMAL:
@@ -666,7 +672,8 @@ class ColumnGeneration:
                 self.fixed[w] = best[w][1]
                 self.master.fix(best[w][1], True)
             steps.append((time.monotonic(), len(self.fixed)))
-            self._shed()
+            if len(self.fixed) < self.n:  # the last solve is over fixed lines alone
+                self._shed()
         value = self.master.solve()
         rota = {w: self.master.columns[i][1] for w, i in self.fixed.items()}
         return rota, round(value)

@@ -341,8 +341,8 @@ def _probe_then_columns(
 
     When a sample of pricings or the first round shows the columns cannot converge in
     time (600 workers), nothing else happens here and the solve goes on as ``auto``
-    without columns. Otherwise a CP-SAT probe of a twentieth of the time runs before the
-    columns go on: easy rotas (Baotun's week) are proven optimal there. If not, the
+    without columns. Otherwise a CP-SAT probe of ``PROBE_SHARE`` of the time runs before
+    the columns go on: easy rotas (Curtois 1) are proven optimal there. If not, the
     columns give a proven bound and a rota (a dive's or the MIP's); that rota or the
     probe's, whichever the full model scores better, is the main phase's hint and the
     incumbent it must beat.
