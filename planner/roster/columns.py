@@ -353,19 +353,24 @@ class _Master:
         self.aside.clear()
         self._solved = None
 
+    def _frame(
+        self, solver: pywraplp.Solver
+    ) -> tuple[pywraplp.Objective, list[pywraplp.Constraint], list[pywraplp.Constraint]]:
+        """The master's rows in ``solver``, with no column yet: the objective (the slacks'
+        weights), each worker's convexity row and each cover row with its slack."""
+        objective = solver.Objective()
+        convex = [solver.Constraint(1.0, 1.0) for _ in self.convex]
+        rows = [_slacked(solver, objective, r.lower, r.rhs, r.slack_weight) for r in self.rows]
+        return objective, convex, rows
+
     def _rebuild(self, alive: Callable[[int, pywraplp.Variable | None], bool]) -> None:
         """A new LP with the rows and the columns ``alive`` admits (with their bounds, 0 to
         infinity for one shed before); the others are shed and set aside."""
         old, old_lp = self.columns, self.lp  # the old variables live as long as their LP
         self.lp = _glop()
-        self.objective = self.lp.Objective()
-        self.convex = [self.lp.Constraint(1.0, 1.0) for _ in self.convex]
+        self.objective, self.convex, rows = self._frame(self.lp)
         self.rows = [
-            dataclasses.replace(
-                row,
-                constraint=_slacked(self.lp, self.objective, row.lower, row.rhs, row.slack_weight),
-            )
-            for row in self.rows
+            dataclasses.replace(row, constraint=ct) for row, ct in zip(self.rows, rows, strict=True)
         ]
         self.objective.SetMinimization()
         self.columns = []
@@ -432,9 +437,7 @@ class _Master:
         mip = pywraplp.Solver.CreateSolver("SCIP")
         if mip is None:
             return None
-        objective = mip.Objective()
-        convex = [mip.Constraint(1.0, 1.0) for _ in self.convex]
-        rows = [_slacked(mip, objective, r.lower, r.rhs, r.slack_weight) for r in self.rows]
+        objective, convex, rows = self._frame(mip)
         picks = []
         for i in candidates:
             picks.append(mip.BoolVar(""))
@@ -471,15 +474,28 @@ class _Master:
         """Worker ``w``'s price per (day, shift) under the row duals ``y``: a sum over
         the rows each cell counts in, vectorised as it runs for every worker each round
         (some 5 s of Curtois 12's dive as a loop over the cells)."""
+        if not self._incidence:
+            self._incidence = self._incidences()
         if w not in self._incidence:
-            cells = sorted((d, s) for (v, d, s) in self.of_cell if v == w)
-            pairs = [(k, r) for k, (d, s) in enumerate(cells) for r in self.of_cell[w, d, s]]
-            at = np.array([k for k, _ in pairs], dtype=np.int64)
-            rows = np.array([r for _, r in pairs], dtype=np.int64)
-            self._incidence[w] = (cells, at, rows)
+            return {}
         cells, at, rows = self._incidence[w]
         sums = np.bincount(at, weights=np.asarray(y)[rows], minlength=len(cells))
         return dict(zip(cells, sums.tolist(), strict=True))
+
+    def _incidences(self) -> dict[int, tuple[list[tuple[int, int]], IntArray, IntArray]]:
+        """Per worker, in one pass over ``of_cell``: the cells that count in a row, sorted,
+        and the (cell, row) pairs as two arrays."""
+        by_worker: dict[int, list[tuple[int, int]]] = {}
+        for w, d, s in self.of_cell:
+            by_worker.setdefault(w, []).append((d, s))
+        out = {}
+        for w, unsorted in by_worker.items():
+            cells = sorted(unsorted)
+            pairs = [(k, r) for k, (d, s) in enumerate(cells) for r in self.of_cell[w, d, s]]
+            at = np.array([k for k, _ in pairs], dtype=np.int64)
+            rows = np.array([r for _, r in pairs], dtype=np.int64)
+            out[w] = (cells, at, rows)
+        return out
 
     def lagrangian_rows(self, y: list[float]) -> float:
         """The rows' part of the Lagrangian function at ``y`` (slacks at their best)."""
