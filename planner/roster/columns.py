@@ -629,7 +629,8 @@ class ColumnGeneration:
                 smooth = SMOOTHING
             else:
                 at = [smooth * c + (1 - smooth) * v for c, v in zip(self.centre, y, strict=True)]
-            duals = {w: self.master.cell_duals(w, at) for w in free}
+            # at the LP's own duals, the prices read above
+            duals = lp_duals if at is y else {w: self.master.cell_duals(w, at) for w in free}
             # each call's share of the time left, so that a round ends near the deadline
             left = deadline - time.monotonic()
             limit = max(0.01, min(STEP_SECONDS, left * self.threads / max(1, len(free))))
