@@ -307,6 +307,53 @@ def test_lns_hands_over_once_it_stalls():
     assert time.monotonic() - began >= 1.2
 
 
+def test_sweep_windows_cover_the_horizon_overlapping_by_half():
+    from planner.roster.lns import _windows
+
+    assert _windows(10, 4) == [range(0, 4), range(2, 6), range(4, 8), range(6, 10)]
+    assert _windows(9, 4) == [range(0, 4), range(2, 6), range(4, 8), range(5, 9)]
+    assert _windows(7, 7) == [range(0, 7)]
+    assert _windows(3, 4) == [range(0, 3)]
+
+
+@pytest.mark.parametrize("days", [4, 7])
+def test_the_sweep_never_worsens_a_rota_and_one_whole_window_reaches_the_optimum(
+    days: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Each window frees every worker on its days and keeps a better rota only; with one
+    window over the whole week the sweep is a full solve from the first rota: the optimum."""
+    import time
+
+    from ortools.sat.python import cp_model
+
+    import planner.roster.lns as lns
+    from planner.roster.problem import RosterProblem
+    from planner.roster.solve import build_model
+
+    monkeypatch.setattr(lns, "SWEEP_DAYS", days)
+    workers = [worker("A"), worker("B"), worker("C")]
+    cover = [need("d", "D", min=2, max=2), need("n", "N", min=1, max=1)]
+    sc = scenario(workers, cover, rules={"cover": soft(5), "fairness": soft(1)})
+    exact = solve(sc)
+    ctx = build_model(RosterProblem(sc, WEEK, 1))
+    first = cp_model.CpSolver()
+    first.parameters.stop_after_first_solution = True
+    first.parameters.num_workers = 1
+    assert first.solve(ctx.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    start = round(first.objective_value)
+    assert start > exact.objective  # the first rota leaves room to gain
+    gains: list[int] = []
+    outcome = lns.sweep(ctx, first, deadline=time.monotonic() + 20, seed=1, workers=1,
+                        on_improvement=gains.append)  # fmt: skip
+    assert outcome.iterations == len(lns._windows(7, days))
+    assert exact.objective <= outcome.objective <= start
+    assert outcome.objective == round(outcome.solver.objective_value)
+    assert gains == sorted(gains, reverse=True) and len(gains) == outcome.improvements
+    assert (outcome.objective < start) == bool(gains)
+    if days == 7:
+        assert outcome.objective == exact.objective
+
+
 def test_soft_min_rest_counts_consecutive_pairs_only():
     cover = [
         need("n", "N", min=1, days=("mon",)),

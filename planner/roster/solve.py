@@ -23,7 +23,7 @@ from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
 from planner.roster import DEFAULT_WORKERS, STRATEGIES
 from planner.roster.columns import WarmStart, warm_start
-from planner.roster.lns import improve, pinned_copy
+from planner.roster.lns import improve, pinned_copy, sweep
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext, build_model
 
@@ -224,10 +224,17 @@ def solve_roster(
             if progress:
                 progress(objective, round(bound_value), time.monotonic() - started)
 
-        # the LNS and CP-SAT take turns, each until it stalls: the LNS gains fastest from a
-        # far rota (Curtois 12), CP-SAT's own search closes the last few units (Curtois 11)
+        # first one pass of day windows (every worker free on a few days), then the LNS and
+        # CP-SAT take turns, each until it stalls: the LNS gains fastest from a far rota
+        # (Curtois 12), CP-SAT's own search closes the last few units (Curtois 11)
+        swept = sweep(ctx, solver, deadline=deadline, seed=seed, workers=workers,
+                      on_improvement=report)  # fmt: skip
+        solver = swept.solver
+        effort += swept.deterministic_time
+        if swept.objective <= round(bound_value):
+            status = cp_model.OPTIMAL
         turn = 0
-        while True:
+        while status == cp_model.FEASIBLE:
             outcome = improve(
                 ctx,
                 solver,
