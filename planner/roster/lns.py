@@ -76,6 +76,22 @@ def pinned_copy(
     return model
 
 
+def _solve_free(
+    ctx: RuleContext,
+    values: dict[tuple[int, int, int], int],
+    free: set[tuple[int, int]],
+    remaining: float,
+    seed: int,
+    workers: int,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """One sub-problem: the cells ``free`` re-solved, the others fixed to ``values``."""
+    sub = cp_model.CpSolver()
+    sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
+    sub.parameters.random_seed = seed
+    sub.parameters.num_workers = min(workers, 2)  # small models gain little from more
+    return sub, sub.solve(pinned_copy(ctx, values, free))
+
+
 def improve(
     ctx: RuleContext,
     incumbent: cp_model.CpSolver,
@@ -107,12 +123,7 @@ def improve(
             break
         iterations += 1
         free = _free_cells(rng, n_workers, n_days, size)
-        model = pinned_copy(ctx, values, free)
-        sub = cp_model.CpSolver()
-        sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
-        sub.parameters.random_seed = seed + iterations
-        sub.parameters.num_workers = min(workers, 2)  # small models gain little from more
-        status = sub.solve(model)
+        sub, status = _solve_free(ctx, values, free, remaining, seed + iterations, workers)
         effort += sub.response_proto.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value <= best:
             if sub.objective_value < best:
@@ -164,12 +175,8 @@ def sweep(
         if remaining < 0.3:
             break
         iterations += 1
-        model = pinned_copy(ctx, values, {(w, d) for w in range(n_workers) for d in days})
-        sub = cp_model.CpSolver()
-        sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
-        sub.parameters.random_seed = seed + iterations
-        sub.parameters.num_workers = min(workers, 2)
-        status = sub.solve(model)
+        free = {(w, d) for w in range(n_workers) for d in days}
+        sub, status = _solve_free(ctx, values, free, remaining, seed + iterations, workers)
         effort += sub.response_proto.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value < best:
             improvements += 1
