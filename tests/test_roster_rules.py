@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError
 from planner.checker import Assignment, check_rota
 from planner.domain import LabourRules, Leave, Request, RuleSetting
 from planner.roster.problem import Cell
+from planner.roster.rules import RuleContext
 from planner.roster.solve import RosterResult
 from tests.roster_cases import DAYS, WEEK, need, scenario, shifts_of, soft, solve, worker
 
@@ -254,12 +256,9 @@ def test_rule_off_is_ignored():
     assert shifts_of(checked(solve(sc)), "A")[WEEK] == "N"
 
 
-def test_lns_improves_a_first_solution_to_the_optimum():
-    import time
-
-    from ortools.sat.python import cp_model
-
-    from planner.roster.lns import improve
+def _first_rota() -> tuple[RosterResult, RuleContext, cp_model.CpSolver]:
+    """Three workers, day and night cover, fairness on: the exact optimum, the model, and
+    CP-SAT's first rota of it (worse than the optimum: room for a search to gain)."""
     from planner.roster.problem import RosterProblem
     from planner.roster.solve import build_model
 
@@ -272,6 +271,15 @@ def test_lns_improves_a_first_solution_to_the_optimum():
     first.parameters.stop_after_first_solution = True
     first.parameters.num_workers = 1
     assert first.solve(ctx.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    return exact, ctx, first
+
+
+def test_lns_improves_a_first_solution_to_the_optimum():
+    import time
+
+    from planner.roster.lns import improve
+
+    exact, ctx, first = _first_rota()
     start = round(first.objective_value)
     outcome = improve(ctx, first, deadline=time.monotonic() + 5, seed=1, workers=1)
     assert outcome.objective <= start
@@ -324,22 +332,10 @@ def test_the_sweep_never_worsens_a_rota_and_one_whole_window_reaches_the_optimum
     window over the whole week the sweep is a full solve from the first rota: the optimum."""
     import time
 
-    from ortools.sat.python import cp_model
-
     import planner.roster.lns as lns
-    from planner.roster.problem import RosterProblem
-    from planner.roster.solve import build_model
 
     monkeypatch.setattr(lns, "SWEEP_DAYS", days)
-    workers = [worker("A"), worker("B"), worker("C")]
-    cover = [need("d", "D", min=2, max=2), need("n", "N", min=1, max=1)]
-    sc = scenario(workers, cover, rules={"cover": soft(5), "fairness": soft(1)})
-    exact = solve(sc)
-    ctx = build_model(RosterProblem(sc, WEEK, 1))
-    first = cp_model.CpSolver()
-    first.parameters.stop_after_first_solution = True
-    first.parameters.num_workers = 1
-    assert first.solve(ctx.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    exact, ctx, first = _first_rota()
     start = round(first.objective_value)
     assert start > exact.objective  # the first rota leaves room to gain
     gains: list[int] = []

@@ -92,6 +92,51 @@ def _solve_free(
     return sub, sub.solve(pinned_copy(ctx, values, free))
 
 
+class _Best:
+    """The best rota so far (its solver, objective and cell values, which every sub-problem
+    fixes outside its free cells) and the tally of the search that keeps it."""
+
+    def __init__(self, ctx: RuleContext, incumbent: cp_model.CpSolver) -> None:
+        self.ctx = ctx
+        self.solver = incumbent
+        self.objective = round(incumbent.objective_value)
+        self.values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
+        self.iterations, self.improvements, self.effort = 0, 0, 0.0
+
+    def attempt(
+        self,
+        free: set[tuple[int, int]],
+        remaining: float,
+        seed: int,
+        workers: int,
+        *,
+        ties: bool,
+        on_improvement: Callable[[int], None] | None,
+    ) -> cp_model.CpSolverStatus:
+        """Re-solve ``free``; keep the answer when better (or as good, with ``ties``)."""
+        self.iterations += 1
+        sub, status = _solve_free(
+            self.ctx, self.values, free, remaining, seed + self.iterations, workers
+        )
+        self.effort += sub.response_proto.deterministic_time
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return status
+        objective = round(sub.objective_value)
+        if objective < self.objective or (ties and objective == self.objective):
+            if objective < self.objective:
+                self.improvements += 1
+                if on_improvement is not None:
+                    on_improvement(objective)
+            self.solver, self.objective = sub, objective
+            self.values = {key: int(sub.value(var)) for key, var in self.ctx.x.items()}
+        return status
+
+    def outcome(self) -> LnsOutcome:
+        return LnsOutcome(
+            self.solver, self.objective, self.iterations, self.improvements, self.effort
+        )
+
+
 def improve(
     ctx: RuleContext,
     incumbent: cp_model.CpSolver,
@@ -111,30 +156,25 @@ def improve(
     floor = round(incumbent.best_objective_bound) if bound is None else bound
     rng = random.Random(seed)
     n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
-    values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
-    best_solver, best = incumbent, round(incumbent.objective_value)
-    size, iterations, improvements, effort = START_SIZE, 0, 0, 0.0
+    best = _Best(ctx, incumbent)
+    size = START_SIZE
     gained = time.monotonic()
     while True:
         remaining = deadline - time.monotonic()
-        if remaining < 0.3 or best <= floor:
+        if remaining < 0.3 or best.objective <= floor:
             break
         if stall is not None and time.monotonic() - gained > stall:
             break
-        iterations += 1
         free = _free_cells(rng, n_workers, n_days, size)
-        sub, status = _solve_free(ctx, values, free, remaining, seed + iterations, workers)
-        effort += sub.response_proto.deterministic_time
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value <= best:
-            if sub.objective_value < best:
-                improvements += 1
-                gained = time.monotonic()
-                if on_improvement is not None:
-                    on_improvement(round(sub.objective_value))
-            best_solver, best = sub, round(sub.objective_value)
-            values = {key: int(sub.value(var)) for key, var in ctx.x.items()}
+        before = best.improvements
+        # moves that do not worsen are kept: plateaus are crossed
+        status = best.attempt(
+            free, remaining, seed, workers, ties=True, on_improvement=on_improvement
+        )
+        if best.improvements > before:
+            gained = time.monotonic()
         size = min(0.9, size * 1.15) if status == cp_model.OPTIMAL else max(0.03, size / 1.15)
-    return LnsOutcome(best_solver, best, iterations, improvements, effort)
+    return best.outcome()
 
 
 def _windows(n_days: int, length: int) -> list[range]:
@@ -167,21 +207,11 @@ def sweep(
     is small enough for CP-SAT to prove its best (0.1-0.2 s on Curtois 12).
     """
     n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
-    values = {key: int(incumbent.value(var)) for key, var in ctx.x.items()}
-    best_solver, best = incumbent, round(incumbent.objective_value)
-    iterations, improvements, effort = 0, 0, 0.0
+    best = _Best(ctx, incumbent)
     for days in _windows(n_days, SWEEP_DAYS):
         remaining = deadline - time.monotonic()
         if remaining < 0.3:
             break
-        iterations += 1
         free = {(w, d) for w in range(n_workers) for d in days}
-        sub, status = _solve_free(ctx, values, free, remaining, seed + iterations, workers)
-        effort += sub.response_proto.deterministic_time
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and sub.objective_value < best:
-            improvements += 1
-            best_solver, best = sub, round(sub.objective_value)
-            values = {key: int(sub.value(var)) for key, var in ctx.x.items()}
-            if on_improvement is not None:
-                on_improvement(best)
-    return LnsOutcome(best_solver, best, iterations, improvements, effort)
+        best.attempt(free, remaining, seed, workers, ties=False, on_improvement=on_improvement)
+    return best.outcome()
