@@ -265,6 +265,21 @@ def test_the_restricted_master_mip_finds_the_best_rota_among_the_priced_lines(se
         cg.close()
 
 
+def test_scip_knows_every_parameter_the_master_mip_sets():
+    """SCIP only warns on a parameter it does not know and solves on with its default:
+    a misspelt name would silently undo the tuning."""
+    from ortools.linear_solver import pywraplp
+
+    from planner.roster.columns import SCIP_PARAMS
+
+    for line in SCIP_PARAMS:
+        mip = pywraplp.Solver.CreateSolver("SCIP")
+        assert mip is not None
+        assert mip.SetSolverSpecificParametersAsString(line + "\n"), line
+    mip = pywraplp.Solver.CreateSolver("SCIP")
+    assert not mip.SetSolverSpecificParametersAsString("branching/no_such_rule/priority = 1\n")
+
+
 def test_a_fixed_column_changes_the_lp_value_and_a_repeat_solve_keeps_it(
     converged: ColumnGeneration,
 ):
