@@ -73,9 +73,10 @@ PACE_STEPS = 3
 MIP_SHARE = 0.4
 """Of the phase's time, what the repeated dives leave for the restricted master MIP. With
 a quarter, Curtois 7's MIP (about 14 s over 3 500 lines) ended at the dives' 1057; with
-this share it finds the best known 1056 in 8 s on seed 1 (22 s after a worse start at
-0.55, where 8 lost three units for its fewer dives). 12 still ends optimal (56.5 and
-36.8 s on seeds 1 and 2)."""
+this share it finds the best known 1056 (seeds 1-3; in 8 s on seed 1). 0.55 found it too,
+from a worse dive, but 8 lost three units for its fewer dives. 12 still ends optimal (in
+56.5, 36.9 and 56.6 s on seeds 1-3: where its dive lands a unit above, the MIP finds
+nothing and the LNS's sweep mends it after)."""
 CONVERGE_SHARE = 0.55
 """Of the phase's time, the root LP may take this share; the dives and MIPs have the rest
 (about half the solve's time limit: Curtois 12's root once needed some 35 s of 60, and the
