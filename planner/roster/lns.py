@@ -122,8 +122,9 @@ class _Best:
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return status
         objective = round(sub.objective_value)
-        if objective < self.objective or (ties and objective == self.objective):
-            if objective < self.objective:
+        better = objective < self.objective
+        if better or (ties and objective == self.objective):
+            if better:
                 self.improvements += 1
                 if on_improvement is not None:
                     on_improvement(objective)
@@ -132,6 +133,7 @@ class _Best:
         return status
 
     def outcome(self) -> LnsOutcome:
+        """The best rota and the tally, as the callers report them."""
         return LnsOutcome(
             self.solver, self.objective, self.iterations, self.improvements, self.effort
         )
