@@ -403,3 +403,16 @@ def test_an_abnormal_lp_solve_is_run_again_on_a_rebuilt_lp(converged: ColumnGene
     master._solved = None
     assert master.solve() == pytest.approx(root)
     assert master.abnormal == 1 and master.lp is not broken
+
+
+def test_the_mip_ladder_climbs_from_the_bound_to_one_below_the_rota():
+    """Rungs start at the least whole number above the LP and end at ``value − 1``, half
+    the way up each time; none when no rota can be better than the one in hand."""
+    from planner.roster.columns import _targets
+
+    assert list(_targets(1054.08, 1058)) == [1055, 1056, 1057]
+    assert list(_targets(1296.57, 1405)) == [
+        1297, 1350, 1377, 1390, 1397, 1400, 1402, 1403, 1404,
+    ]  # fmt: skip
+    assert list(_targets(12.0, 13)) == [12]
+    assert list(_targets(1057.5, 1058)) == []  # the rota is at the bound: no MIP

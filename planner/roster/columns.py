@@ -838,13 +838,14 @@ class ColumnGeneration:
 def _targets(root: float, value: int) -> Iterator[int]:
     """The rungs of the MIP's ladder: the least whole number above ``root``, then half
     the way to ``value − 1`` each time, ending there (a few rungs even for a rota far
-    above the bound)."""
+    above the bound); none when no rota can be worth less than ``value``."""
     target = _proven(root) or 0
     top = value - 1
     while target < top:
         yield target
         target += max(1, (top - target) // 2)
-    yield top
+    if target == top:  # else the rota in hand is at the bound already
+        yield top
 
 
 @dataclass(frozen=True)
