@@ -807,8 +807,7 @@ class ColumnGeneration:
         self.undo_dive()
         root = self.master.solve()
         start = [self._index[line.worker, line.shifts] for line in rota.values()]
-        best: list[int] | None = None
-        pool = -1
+        in_hand, pool = value, -1
         for target in _targets(root, value):
             if time.monotonic() >= deadline or target >= value:
                 break
@@ -826,12 +825,11 @@ class ColumnGeneration:
             if found is None or found[0] >= value:
                 continue
             value, start = found
-            best = start
             if value <= target:
                 break
-        if best is None:
+        if value == in_hand:
             return None
-        lines = [self.master.columns[i][1] for i in best]
+        lines = [self.master.columns[i][1] for i in start]
         return {line.worker: line for line in lines}, value
 
 
