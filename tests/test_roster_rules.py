@@ -381,7 +381,7 @@ def test_cover_cuts_bound_the_spread_of_nights():
     )
     sc = scenario(workers, cover, rules={"fairness": soft(1)}, labour=labour)
     ctx = build_model(RosterProblem(sc, WEEK, 1))
-    nights = {name: least for name, _hi, _lo, least in ctx.spreads}
+    nights = {spread.name: spread.least for spread in ctx.spreads}
     assert nights["fair:nights"] == 1
     result = checked(solve(sc))
     # nights split 4/3 cannot be evened; desk and rest-day shifts can (nothing caps them)
@@ -396,9 +396,59 @@ def test_cover_cuts_off_when_cover_is_soft_or_diagnosing():
     cover = [need("n", "N", min=1, max=1)]
     soft_cover = scenario(workers, cover, rules={"fairness": soft(1), "cover": soft(10)})
     hard_cover = scenario(workers, cover, rules={"fairness": soft(1)})
-    assert {least for *_, least in build_model(RosterProblem(soft_cover, WEEK, 1)).spreads} == {0}
+    assert {sp.least for sp in build_model(RosterProblem(soft_cover, WEEK, 1)).spreads} == {0}
     diag = build_model(RosterProblem(hard_cover, WEEK, 1), diagnose=True)
-    assert {least for *_, least in diag.spreads} == {0}
+    assert {sp.least for sp in diag.spreads} == {0}
+
+
+def _desk_case(grids: int) -> tuple[RuleContext, int]:
+    """Desk duty once a day Monday-Thursday in each grid, three workers a grid, desk
+    rotation soft(3) over everyone: the model and its optimum (a spread of 1)."""
+    from planner.domain import CoverRule, Grid
+    from planner.roster.problem import RosterProblem
+    from planner.roster.solve import build_model
+
+    workers, cover = [], []
+    for g in range(1, grids + 1):
+        workers += [worker(f"G{g}{n}", grid=f"G{g}") for n in "ABC"]
+        for cid, days, top in (
+            ("k", ("mon", "tue", "wed", "thu"), 1),
+            ("no-k", ("fri", "sat", "sun"), 0),
+        ):
+            cover.append(CoverRule(id=f"{cid}{g}", scope=f"G{g}", shifts=("K",), days=days,
+                                   min=top, max=top))  # fmt: skip
+    sc = scenario(workers, cover, rules={"desk_rotation": soft(3)})
+    sc = sc.model_copy(update={"grids": tuple(
+        Grid(id=f"G{g}", name=str(g), base=f"B{g}", station_lat=22.95, station_lon=113.65)
+        for g in range(1, grids + 1)
+    )})  # fmt: skip
+    return build_model(RosterProblem(sc, WEEK, 1)), 3
+
+
+@pytest.mark.parametrize("grids", [1, 2])
+def test_a_lopsided_spread_is_squeezed_to_its_least(grids: int):
+    """One worker a grid on every desk (spread 4 − 0): no single move lowers the spread,
+    which the probe squeezes a unit at a time down to 1 (4 desks a grid over 3 workers
+    cannot be even), the optimum; with two grids the LNS frees whole grids."""
+    import time
+
+    from planner.roster.lns import grid_groups
+    from planner.roster.solve import _probe_spreads, _score
+
+    ctx, optimum = _desk_case(grids)
+    assert [len(group) for group in grid_groups(ctx)] == [3] * grids
+    desk = next(s for s, shift in enumerate(ctx.problem.shifts) if shift.id == "K")
+    lopsided = {key: 0 for key in ctx.x}
+    for g in range(grids):
+        for d in range(4):
+            lopsided[3 * g, d, desk] = 1  # the first worker of each grid, Monday-Thursday
+    incumbent = _score(ctx, lopsided, 1)
+    assert incumbent is not None and round(incumbent.objective_value) == 3 * 4
+    spread = next(s for s in ctx.spreads if s.name == "desk")
+    assert spread.workers == tuple(range(3 * grids))
+    solver, _ = _probe_spreads(ctx, incumbent, time.monotonic() + 30, 1, 1, optimum)
+    assert round(solver.objective_value) == optimum
+    assert solver.value(spread.hi) - solver.value(spread.lo) == 1
 
 
 def test_a_complete_hint_is_the_first_solution():

@@ -2,10 +2,12 @@
 
 CP-SAT's own LNS picks neighbourhoods from the constraint graph; rostering has a
 structure it does not see — a worker's line (whole-horizon rules: minutes, weekends,
-runs) and a block of days (cover). This loop frees either a group of workers over the
-whole horizon, a window of days for everyone, or a block of both, fixes every other cell
-to the incumbent, and re-solves that small model with the incumbent as a hint. Moves that
-do not worsen the objective are kept (plateaus are crossed); the neighbourhood grows when
+runs), a block of days (cover) and, in a community of many grids, the workers of a few
+base grids (whose grid cover rules tie them to one another). This loop frees either a
+group of workers over the whole horizon, a window of days for everyone, a block of both,
+or a few base grids' workers over the whole horizon, fixes every other cell to the
+incumbent, and re-solves that small model with the incumbent as a hint. Moves that do
+not worsen the objective are kept (plateaus are crossed); the neighbourhood grows when
 sub-problems are solved to optimality and shrinks when they time out.
 """
 
@@ -39,10 +41,30 @@ class LnsOutcome:
     deterministic_time: float
 
 
+def grid_groups(ctx: RuleContext) -> list[list[int]]:
+    """The workers of each base grid, by worker index (one group when there is one grid)."""
+    p = ctx.problem
+    groups: dict[str, list[int]] = {}
+    for w, worker in enumerate(p.workers):
+        groups.setdefault(p.base_of.get(worker.grid, worker.grid), []).append(w)
+    return [groups[base] for base in sorted(groups)]
+
+
 def _free_cells(
-    rng: random.Random, n_workers: int, n_days: int, size: float
+    rng: random.Random, n_workers: int, n_days: int, size: float, groups: list[list[int]]
 ) -> set[tuple[int, int]]:
-    kind = rng.choice(("workers", "days", "block"))
+    # with one grid the draw is as it always was (Curtois: the same seeds, the same runs)
+    kind = rng.choice(("workers", "days", "block", "grids")[: 4 if len(groups) > 1 else 3])
+    if kind == "grids":
+        # workers drawn at random from a community are each alone in their grid, where cover
+        # pins them; whole grids can trade shifts among their own workers
+        order = rng.sample(range(len(groups)), len(groups))
+        chosen: list[int] = []
+        for g in order:
+            if chosen and len(chosen) + len(groups[g]) > max(2, size * n_workers):
+                break
+            chosen.extend(groups[g])
+        return {(w, d) for w in chosen for d in range(n_days)}
     if kind == "workers":
         chosen = rng.sample(range(n_workers), max(2, min(n_workers, round(size * n_workers))))
         return {(w, d) for w in chosen for d in range(n_days)}
@@ -159,6 +181,7 @@ def improve(
     rng = random.Random(seed)
     n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
     best = _Best(ctx, incumbent)
+    groups = grid_groups(ctx)
     size = START_SIZE
     gained = time.monotonic()
     while True:
@@ -167,7 +190,7 @@ def improve(
             break
         if stall is not None and time.monotonic() - gained > stall:
             break
-        free = _free_cells(rng, n_workers, n_days, size)
+        free = _free_cells(rng, n_workers, n_days, size, groups)
         before = best.improvements
         # moves that do not worsen are kept: plateaus are crossed
         status = best.attempt(
@@ -175,6 +198,56 @@ def improve(
         )
         if best.improvements > before:
             gained = time.monotonic()
+        size = min(0.9, size * 1.15) if status == cp_model.OPTIMAL else max(0.03, size / 1.15)
+    return best.outcome()
+
+
+def gather(
+    ctx: RuleContext,
+    incumbent: cp_model.CpSolver,
+    outside: Callable[[cp_model.CpSolver], list[int]],
+    *,
+    deadline: float,
+    seed: int,
+    workers: int,
+) -> LnsOutcome:
+    """Free the workers ``outside`` names (with their base grids, in a community of many)
+    until it names none, or ``deadline``.
+
+    A squeezed spread (:func:`planner.roster.solve._squeeze`) charges each worker whose
+    count is outside its band; random neighbourhoods seldom hold many of them, so this
+    one is drawn from them: a few of their grids, then other grids (600 workers: some ten
+    grids a step, 333 workers brought in within 7-10 s), or with one grid a few of them and
+    as many others.
+    """
+    best = _Best(ctx, incumbent)
+    groups = grid_groups(ctx)
+    group_of = {w: g for g, members in enumerate(groups) for w in members}
+    n_workers, n_days = len(ctx.problem.workers), len(ctx.problem.days)
+    rng = random.Random(seed)
+    size = START_SIZE
+    while True:
+        remaining = deadline - time.monotonic()
+        away = outside(best.solver)
+        if remaining < 0.3 or not away:
+            break
+        limit = max(2, round(size * n_workers))
+        chosen: list[int] = []
+        if len(groups) > 1:
+            # their grids first, then others: a miss its own grid cannot mend may need a
+            # shift from elsewhere (a community-wide cover rule)
+            near = dict.fromkeys(group_of[w] for w in rng.sample(away, len(away)))
+            far = [g for g in rng.sample(range(len(groups)), len(groups)) if g not in near]
+            for g in [*near, *far]:
+                if chosen and len(chosen) + len(groups[g]) > limit:
+                    break
+                chosen.extend(groups[g])
+        else:
+            chosen = rng.sample(away, min(len(away), max(1, limit // 2)))
+            others = [w for w in range(n_workers) if w not in set(chosen)]
+            chosen += rng.sample(others, min(len(others), max(1, limit - len(chosen))))
+        free = {(w, d) for w in chosen for d in range(n_days)}
+        status = best.attempt(free, remaining, seed, workers, ties=True, on_improvement=None)
         size = min(0.9, size * 1.15) if status == cp_model.OPTIMAL else max(0.03, size / 1.15)
     return best.outcome()
 

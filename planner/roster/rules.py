@@ -35,6 +35,20 @@ class CoverRow:
     hard: bool
 
 
+@dataclass(frozen=True)
+class Spread:
+    """One max − min term (a fairness or rotation rule's): the counts it spans, its max
+    and min variables, and the least value cover allows it."""
+
+    name: str
+    hi: cp_model.IntVar
+    lo: cp_model.IntVar
+    least: int
+    counts: tuple[Expr, ...]
+    workers: tuple[int, ...]
+    """The worker whose count each of ``counts`` is."""
+
+
 @dataclass
 class RuleContext:
     """The model under construction and the bookkeeping every rule shares."""
@@ -47,8 +61,8 @@ class RuleContext:
     penalties: dict[str, list[tuple[int, Expr]]] = field(default_factory=dict)
     assumptions: dict[str, cp_model.IntVar] = field(default_factory=dict)
     shortfalls: list[tuple[str, dt.date, cp_model.IntVar, str]] = field(default_factory=list)
-    spreads: list[tuple[str, cp_model.IntVar, cp_model.IntVar, int]] = field(default_factory=list)
-    """Each max − min term: its name, max and min variables, the least value cover allows."""
+    spreads: list[Spread] = field(default_factory=list)
+    """Each max − min term, with the counts it spans."""
     cover_rows: list[CoverRow] = field(default_factory=list)
     """Every head count the cover rule bounds, as data (the column generator's master rows)."""
     _work: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
@@ -479,9 +493,15 @@ def pairing_old_new(ctx: RuleContext) -> None:
 
 
 def _spread(
-    ctx: RuleContext, name: str, counts: Sequence[Expr], upper: int, cuts: tuple[int, int] = (0, -1)
+    ctx: RuleContext,
+    name: str,
+    counts: Sequence[Expr],
+    workers: Sequence[int],
+    upper: int,
+    cuts: tuple[int, int] = (0, -1),
 ) -> Expr:
-    """max − min of ``counts`` as exact variables (so the breakdown is exact too).
+    """max − min of ``counts`` (those of ``workers``) as exact variables (so the breakdown
+    is exact too).
 
     ``cuts`` = (least possible max, greatest possible min) implied by hard cover (see
     :func:`_cover_cuts`); -1 means no cut on the min.
@@ -495,7 +515,8 @@ def _spread(
     total = sum(counts)
     ctx.model.add(len(counts) * hi >= total)
     ctx.model.add(len(counts) * lo <= total)
-    ctx.spreads.append((name, hi, lo, max(0, cuts[0] - cuts[1]) if cuts[1] >= 0 else 0))
+    least = max(0, cuts[0] - cuts[1]) if cuts[1] >= 0 else 0
+    ctx.spreads.append(Spread(name, hi, lo, least, tuple(counts), tuple(workers)))
     return hi - lo
 
 
@@ -600,7 +621,9 @@ def desk_rotation(ctx: RuleContext) -> None:
     cuts = _cover_cuts(
         ctx, lambda shift, day: shift.kind == ShiftKind.DESK, dict.fromkeys(present, 0)
     )
-    ctx.penalise("desk_rotation", setting.weight, _spread(ctx, "desk", counts, len(p.days), cuts))
+    ctx.penalise(
+        "desk_rotation", setting.weight, _spread(ctx, "desk", counts, present, len(p.days), cuts)
+    )
 
 
 FAIRNESS_CATEGORIES = ("nights", "restdays", "standby", "desk")
@@ -656,7 +679,7 @@ def fairness(ctx: RuleContext) -> None:
             return _ledger_shift_matches(ctx, category, shift, day)
 
         cuts = _cover_cuts(ctx, matches, history)
-        spread = _spread(ctx, f"fair:{category}", counts, top, cuts)
+        spread = _spread(ctx, f"fair:{category}", counts, pool, top, cuts)
         ctx.penalise("fairness", setting.weight, spread)
 
 
