@@ -50,6 +50,17 @@ def grid_groups(ctx: RuleContext) -> list[list[int]]:
     return [groups[base] for base in sorted(groups)]
 
 
+def _whole(groups: list[list[int]], order: list[int], limit: float) -> list[int]:
+    """The workers of whole groups taken in ``order`` while they fit in ``limit`` (at least
+    the first group)."""
+    chosen: list[int] = []
+    for g in order:
+        if chosen and len(chosen) + len(groups[g]) > limit:
+            break
+        chosen.extend(groups[g])
+    return chosen
+
+
 def _free_cells(
     rng: random.Random, n_workers: int, n_days: int, size: float, groups: list[list[int]]
 ) -> set[tuple[int, int]]:
@@ -59,11 +70,7 @@ def _free_cells(
         # workers drawn at random from a community are each alone in their grid, where cover
         # pins them; whole grids can trade shifts among their own workers
         order = rng.sample(range(len(groups)), len(groups))
-        chosen: list[int] = []
-        for g in order:
-            if chosen and len(chosen) + len(groups[g]) > max(2, size * n_workers):
-                break
-            chosen.extend(groups[g])
+        chosen = _whole(groups, order, max(2, size * n_workers))
         return {(w, d) for w in chosen for d in range(n_days)}
     if kind == "workers":
         chosen = rng.sample(range(n_workers), max(2, min(n_workers, round(size * n_workers))))
@@ -232,19 +239,16 @@ def gather(
         if remaining < 0.3 or not away:
             break
         limit = max(2, round(size * n_workers))
-        chosen: list[int] = []
         if len(groups) > 1:
             # their grids first, then others: a miss its own grid cannot mend may need a
             # shift from elsewhere (a community-wide cover rule)
             near = dict.fromkeys(group_of[w] for w in rng.sample(away, len(away)))
             far = [g for g in rng.sample(range(len(groups)), len(groups)) if g not in near]
-            for g in [*near, *far]:
-                if chosen and len(chosen) + len(groups[g]) > limit:
-                    break
-                chosen.extend(groups[g])
+            chosen = _whole(groups, [*near, *far], limit)
         else:
             chosen = rng.sample(away, min(len(away), max(1, limit // 2)))
-            others = [w for w in range(n_workers) if w not in set(chosen)]
+            taken = set(chosen)
+            others = [w for w in range(n_workers) if w not in taken]
             chosen += rng.sample(others, min(len(others), max(1, limit - len(chosen))))
         free = {(w, d) for w in chosen for d in range(n_days)}
         status = best.attempt(free, remaining, seed, workers, ties=True, on_improvement=None)

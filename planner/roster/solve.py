@@ -539,10 +539,9 @@ def _squeeze(
         + weight * sum(misses)
     )
     squeezed = replace(ctx, model=model)
-    values = {key: int(solver.value(var)) for key, var in ctx.x.items()}
-    start = _solver(SCORE_SECONDS, seed, 1)
-    if start.solve(pinned_copy(squeezed, values, free=set())) != cp_model.OPTIMAL:
-        return None, start.response_proto.deterministic_time
+    start = _score(squeezed, {key: int(solver.value(var)) for key, var in ctx.x.items()}, seed)
+    if start is None:
+        return None, 0.0
     effort = start.response_proto.deterministic_time
     by_worker = list(zip(spread.workers, misses, strict=True))
 
