@@ -883,6 +883,10 @@ def build_model(
     ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose, coarse=coarse)
     for add_rule in CATALOGUE.values():
         add_rule(ctx)
-    terms = [weight * expr for terms in ctx.penalties.values() for weight, expr in terms]
-    model.minimize(sum(terms))
+    model.minimize(penalty_sum(ctx))
     return ctx
+
+
+def penalty_sum(ctx: RuleContext) -> Expr:
+    """The objective: every soft rule's weighted penalty terms."""
+    return sum(weight * expr for terms in ctx.penalties.values() for weight, expr in terms)

@@ -25,7 +25,7 @@ from planner.roster import DEFAULT_WORKERS, STRATEGIES
 from planner.roster.columns import WarmStart, warm_start
 from planner.roster.lns import gather, improve, pinned_copy, sweep
 from planner.roster.problem import Cell, RosterProblem
-from planner.roster.rules import CATALOGUE, RuleContext, Spread, build_model
+from planner.roster.rules import CATALOGUE, RuleContext, Spread, build_model, penalty_sum
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
 
@@ -534,10 +534,7 @@ def _squeeze(
         model.add(miss >= count - high)
         misses.append(miss)
     weight = max(1, round(solver.objective_value) - bound + 1)
-    model.minimize(
-        sum(w * expr for terms in ctx.penalties.values() for w, expr in terms)
-        + weight * sum(misses)
-    )
+    model.minimize(penalty_sum(ctx) + weight * sum(misses))
     squeezed = replace(ctx, model=model)
     start = _score(squeezed, {key: int(solver.value(var)) for key, var in ctx.x.items()}, seed)
     if start is None:
@@ -552,6 +549,9 @@ def _squeeze(
     gathered = gather(squeezed, start, outside, deadline=until, seed=seed, workers=workers)
     effort += gathered.deterministic_time
     inside = not outside(gathered.solver)
+    left = deadline - time.monotonic()
+    if left < 0.5:
+        return (gathered.solver if inside else None), effort
     narrow = ctx.model.clone()
     narrow.add(
         narrow.get_int_var_from_proto_index(spread.hi.index)
@@ -559,9 +559,6 @@ def _squeeze(
         <= high - low
     )
     _hint_all(narrow, gathered.solver)
-    left = deadline - time.monotonic()
-    if left < 0.5:
-        return (gathered.solver if inside else None), effort
     improved, status = _run(
         replace(ctx, model=narrow), left, seed, workers, None, SQUEEZE_STALL_SECONDS, bound
     )
