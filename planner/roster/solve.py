@@ -472,8 +472,9 @@ def _probe_spreads(
     single step lowers the term, so neither CP-SAT's search nor our LNS is led there. Each
     such term is squeezed (:func:`_squeeze`) into a band one narrower than it spans: every
     count down into the band at the min, else up into the band at the max, else a unit
-    beyond either, each with at most a quarter of the time left; while that gains, the
-    term is squeezed again.
+    beyond either, each with at most half of the time left (600 workers on a slow day:
+    a quarter left the LNS one worker short of the band); while that gains, the term is
+    squeezed again.
     """
     effort = 0.0
     for spread in ctx.spreads:
@@ -494,7 +495,7 @@ def _probe_spreads(
                 if low < 0:
                     continue
                 found, spent = _squeeze(
-                    ctx, solver, spread, (low, low + width), time.monotonic() + remaining / 4,
+                    ctx, solver, spread, (low, low + width), time.monotonic() + remaining / 2,
                     seed, workers, bound,
                 )  # fmt: skip
                 effort += spent
