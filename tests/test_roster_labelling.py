@@ -11,6 +11,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from planner.domain import Leave, Request, RuleSetting, Scenario, ShiftKind, ShiftType
+from planner.roster import columns
 from planner.roster.columns import ColumnGeneration, Line, _Pricer, _proven
 from planner.roster.labelling import HARD_RULES
 from planner.roster.problem import Cell, RosterProblem
@@ -237,5 +238,94 @@ def test_polish_never_worsens_a_rota_and_reports_its_exact_value(seed: int):
         assert value < before  # lines priced alone ignore cover: some worker moves
         assert value == cg.master.value([cg._index[w, line.shifts] for w, line in rota.items()])
         assert sorted(rota) == list(range(4))
+    finally:
+        cg.close()
+
+
+def _lines_by_cp_sat(pricer: _Pricer, duals: dict[tuple[int, int], int], top: int) -> set[Any]:
+    """Every line (its shifts) of the CP-SAT pricing model whose ``cost − Σ duals`` can be
+    at most ``top``."""
+    model = pricer.ctx.model.clone()
+    model.clear_objective()
+    x = pricer.ctx.x
+    priced = pricer.own - sum(value * x[0, d, s] for (d, s), value in duals.items())
+    model.add(priced <= top)  # type: ignore[arg-type]
+    cells = [(d, s) for (_, d, s) in x]
+
+    class Every(cp_model.CpSolverSolutionCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: set[Any] = set()
+
+        def on_solution_callback(self) -> None:
+            shifts = [-1] * pricer.days
+            for d, s in cells:
+                if self.value(x[0, d, s]):
+                    shifts[d] = s
+            self.lines.add(tuple(shifts))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.enumerate_all_solutions = True
+    solver.parameters.num_workers = 1
+    every = Every()
+    solver.solve(model, every)
+    return every.lines
+
+
+@pytest.mark.parametrize(("seed", "alike"), [(0, False), (1, False), (2, True), (3, True)])
+def test_enumeration_lists_every_line_within_the_room(seed: int, alike: bool):
+    """Two weeks, random rules and whole-number duals: the lines the pass enumerates
+    within a room of 3 over the least are exactly those CP-SAT finds (with ``alike``,
+    two shifts alike in every rule share a class and both members are listed)."""
+    rng = random.Random(300 + seed)
+    sc = _case([_random_worker(rng, "A")])
+    if alike:
+        sc = sc.model_copy(update={"shifts": (_shift("E", 480), _shift("D", 480), SHIFTS[3])})
+    problem = RosterProblem(sc, WEEK, 2)
+    fast, exact = _pricers(problem)
+    assert fast.labeller is not None
+    n_shifts = len(sc.shifts)
+    duals = {(d, s): float(rng.randint(0, 6)) for d in range(14) for s in range(n_shifts)}
+    least = fast.labeller.price(duals).least
+    assert least is not None
+    got = fast.labeller.enumerate(duals, 3.0, 100_000)
+    assert got is not None
+    want = _lines_by_cp_sat(exact, {k: int(v) for k, v in duals.items()}, round(least) + 3)
+    assert len(want) > 1
+    assert {shifts for shifts, _ in got} == want
+    assert len(got) == len(want)  # no line twice
+    for shifts, cost in rng.sample(got, min(10, len(got))):
+        assert _own_cost_by_cp_sat(exact, Line(0, shifts, cost)) == cost
+    assert fast.labeller.enumerate(duals, 3.0, len(want) - 1) is None  # over the limit
+
+
+def test_settle_proves_the_optimum_or_finds_it(monkeypatch: pytest.MonkeyPatch):
+    """Four workers, two weeks: from the optimum's value ``settle`` proves it (no better
+    rota); from a worse value it returns the optimum, at the model's exact value; with
+    more lines than it may enumerate it gives up, and does not try that value again."""
+    rng = random.Random(7)
+    sc = _case([worker(w, max_consecutive_days=rng.randint(3, 5), max_weekends=1) for w in "ABCD"])
+    sc = sc.model_copy(update={"cover": (need("day", "D", min=3, weight=10),
+                                         need("late", "L", min=2, weight=7))})  # fmt: skip
+    ctx = build_model(RosterProblem(sc, WEEK, 2))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(ctx.model) == cp_model.OPTIMAL
+    optimum = round(solver.objective_value)
+    cg = ColumnGeneration(ctx, threads=1)
+    try:
+        assert cg.start(time.monotonic() + 20) is None
+        assert cg.converge(time.monotonic() + 60)
+        assert cg.settle(optimum, time.monotonic() + 30) == (optimum, None)
+        settled = cg.settle(optimum + 5, time.monotonic() + 30)
+        assert settled is not None
+        best, rota = settled
+        assert best == optimum and rota is not None
+        assert cg.master.line_value([rota[w] for w in range(4)]) == optimum
+        monkeypatch.setattr(columns, "CLOSE_LINES", 3)
+        assert cg.settle(optimum + 6, time.monotonic() + 30) is None
+        monkeypatch.setattr(columns, "CLOSE_LINES", 20_000)
+        assert cg.settle(optimum + 6, time.monotonic() + 30) is None  # not tried again
+        assert cg.settle(optimum + 5, time.monotonic() + 30) is not None
     finally:
         cg.close()

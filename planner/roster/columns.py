@@ -77,6 +77,15 @@ this share it finds the best known 1056 (seeds 1-3; in 8 s on seed 1). 0.55 foun
 from a worse dive, but 8 lost three units for its fewer dives. 12 still ends optimal (in
 56.5, 36.9 and 56.6 s on seeds 1-3: where its dive lands a unit above, the MIP finds
 nothing and the LNS's sweep mends it after)."""
+CLOSE_LINES = 20_000
+"""Most lines the exact closing MIP (``ColumnGeneration.settle``) is built over. Curtois 5
+keeps 6 800 lines within 1142 of its root (SCIP shows in 5 s there is no such rota), 6
+keeps 16 000 within 1949 (19 s); 7's 42 000 within 1055 were not settled in 60 s."""
+SETTLE_GAP = 0.002
+"""Between dives, a new best rota is offered to ``settle`` only within this share of its
+value above the bound (Curtois 5 at 1143 and 6 at 1950 are; before each MIP, every new
+best is): Curtois 8, whose dives are steered by the clock, dived to 1307 and 1404 when
+the step ran (0.1-0.5 s, each time too many lines) after its far dives, 1303 without."""
 CONVERGE_SHARE = 0.55
 """Of the phase's time, the root LP may take this share; the dives and MIPs have the rest
 (about half the solve's time limit: Curtois 12's root once needed some 35 s of 60, and the
@@ -104,6 +113,9 @@ FLOAT_SLACK = 1e-6
 
 IntArray = npt.NDArray[np.int64]
 Duals = dict[tuple[int, int], float]
+Settle = Callable[[int, float], tuple[int, dict[tuple[int, int, int], int] | None] | None]
+"""A rota's value and a deadline → the proven optimum, and its rota (the model's values)
+when better; None when not settled (see ``ColumnGeneration.settle``)."""
 """A worker's price per (day, shift) cell: the sum of the duals of the rows counting it."""
 
 
@@ -425,19 +437,56 @@ class _Master:
 
     def counts(self, chosen: Iterable[int]) -> list[int]:
         """Each row's head count when the workers work the columns ``chosen``."""
+        return self._line_counts(self.columns[i][1] for i in chosen)
+
+    def _line_counts(self, lines: Iterable[Line]) -> list[int]:
         counts = [0] * len(self.rows)
-        for i in chosen:
-            for r in self._rows_of(self.columns[i][1]):
+        for line in lines:
+            for r in self._rows_of(line):
                 counts[r] += 1
         return counts
 
     def value(self, chosen: list[int]) -> int:
         """The master's value of one column per worker: their costs and every row's slack."""
-        counts = self.counts(chosen)
-        total = float(sum(self.columns[i][1].cost for i in chosen))
+        return self.line_value([self.columns[i][1] for i in chosen])
+
+    def line_value(self, lines: list[Line]) -> int:
+        """The master's value of one line per worker: their costs and every row's slack."""
+        counts = self._line_counts(lines)
+        total = float(sum(line.cost for line in lines))
         for row, count in zip(self.rows, counts, strict=True):
             total += row.slack_weight * max(0.0, row.rhs - count if row.lower else count - row.rhs)
         return round(total)
+
+    def pick_among(
+        self, lines: list[Line], deadline: float, below: int | None = None
+    ) -> tuple[bool, list[Line] | None]:
+        """The best rota with one of ``lines`` per worker worth at most ``below``, by SCIP
+        within ``deadline``: (proven optimal, its lines or None when it has none)."""
+        mip = pywraplp.Solver.CreateSolver("SCIP")
+        if mip is None:
+            return False, None
+        objective, convex, rows = self._frame(mip)
+        picks = []
+        for line in lines:
+            picks.append(mip.BoolVar(""))
+            self._enter(picks[-1], line, objective, convex, rows)
+        objective.SetMinimization()
+        if below is not None:  # the objective as a row: SCIP prunes by it from the start
+            cap = mip.Constraint(-mip.infinity(), below + 0.5)
+            for var in mip.variables():
+                cap.SetCoefficient(var, objective.GetCoefficient(var))
+        mip.SetSolverSpecificParametersAsString("\n".join(SCIP_PARAMS) + "\n")
+        mip.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))  # after building
+        status = mip.Solve()
+        if status == pywraplp.Solver.INFEASIBLE:
+            return True, None
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return False, None
+        chosen = [
+            line for line, var in zip(lines, picks, strict=True) if var.solution_value() > 0.5
+        ]
+        return status == pywraplp.Solver.OPTIMAL, chosen
 
     def best_pick(
         self, candidates: list[int], start: list[int], deadline: float
@@ -565,6 +614,10 @@ class ColumnGeneration:
         self.round_seconds = 0.0
         self._pricers: dict[int, _Pricer] = {}
         self._index: dict[tuple[int, tuple[int, ...]], int] = {}
+        self.tried: set[int] = set()
+        """Rota values whose lines :meth:`settle` found too many to enumerate."""
+        self.root_duals: list[float] | None = None
+        """The row duals of the root LP, once converged."""
 
     def _pricer(self, w: int) -> _Pricer:
         if w not in self._pricers:
@@ -786,6 +839,64 @@ class ColumnGeneration:
         self.fixed.clear()
         self.master.restore_all()
 
+    def settle(self, value: int, deadline: float) -> tuple[int, dict[int, Line] | None] | None:
+        """The optimum, proven, when a rota worth ``value`` is near the root LP: (the
+        optimum, and its rota when better than ``value``), else None.
+
+        At the root LP's duals a rota is worth at least the Lagrangian bound plus each of
+        its lines' ``cost − Σ duals`` above that worker's least (the slacks' terms are
+        non-negative). A rota worth less than ``value`` therefore uses only lines within
+        ``value − 1 −`` bound of their worker's least: the labelling pass enumerates them
+        all (:meth:`~planner.roster.labelling.Labeller.enumerate`), and the MIP over that
+        complete pool either finds the best rota (the optimum: any better one would be in
+        the pool) or shows there is none (the rota in hand is optimal). Skipped when a
+        worker is priced by CP-SAT, or the pool would exceed ``CLOSE_LINES``.
+        """
+        pricers = [self._pricer(w) for w in range(self.n)]
+        labellers = [p.labeller for p in pricers]
+        if value in self.tried or any(lab is None for lab in labellers):
+            return None
+        if time.monotonic() >= deadline:
+            return None
+        y = self.root_duals
+        if y is None:
+            self.undo_dive()
+            self.master.solve()
+            y = self.master.row_duals()
+        duals = [self.master.cell_duals(w, y) for w in range(self.n)]
+        leasts = []
+        for lab, d in zip(labellers, duals, strict=True):
+            assert lab is not None
+            least = lab.price(d, keep=1, remember=False).least
+            if least is None:
+                return None
+            leasts.append(least)
+        bound = sum(leasts) + self.master.lagrangian_rows(y)
+        room = value - 1 - bound + 1e-6 * max(1.0, abs(bound))
+        if room < 0:
+            return value, None
+        pool: list[Line] = []
+        for w, (lab, d) in enumerate(zip(labellers, duals, strict=True)):
+            assert lab is not None
+            found = lab.enumerate(d, room, CLOSE_LINES - len(pool))
+            if found is None:
+                self.tried.add(value)  # as many again at the same duals: not tried again
+                return None
+            if time.monotonic() >= deadline:
+                return None
+            if not found:
+                return value, None  # this worker has no line cheap enough
+            pool.extend(Line(w, shifts, cost) for shifts, cost in found)
+        proven, chosen = self.master.pick_among(pool, deadline, below=value - 1)
+        if not proven:
+            return None
+        if chosen is None:
+            return value, None
+        best = self.master.line_value(chosen)
+        if best >= value:
+            return value, None
+        return best, {line.worker: line for line in chosen}
+
     def price_and_branch(
         self, rota: dict[int, Line], value: int, deadline: float
     ) -> tuple[dict[int, Line], int] | None:
@@ -859,6 +970,9 @@ class WarmStart:
     """The rota's value in the master (cover and each worker's own rules)."""
     note: str
     """How the phase went, in a few words (for logs and benchmarks)."""
+    settle: Settle | None = None
+    """``ColumnGeneration.settle`` for a rota found later (its value, a deadline): the
+    proven optimum and its rota as the model's values when better, or None."""
 
 
 def warm_start(
@@ -901,6 +1015,8 @@ def warm_start(
         if pause is not None and pause():
             return WarmStart(None, None, None, "settled before the columns were needed")
         converged = cg.converge(started + CONVERGE_SHARE * (deadline - started))
+        cg.master.solve()
+        cg.root_duals = cg.master.row_duals()  # for ``settle``: the dives change the LP
         # an LP still moving is no base for a dive: its rounding is handed on at once, and
         # the time left goes to the search that starts from it (Curtois 12: the dive's
         # rota was no better than the rounding, 11 000 against 11 500, 13 s later)
@@ -937,8 +1053,20 @@ def _dives_and_mips(
     floor = _proven(cg.bound) or 0
     reserve = MIP_SHARE * phase
     dives, mips, dived, found = 1, 0, True, ""
+    tried = None
     while objective > floor:
         now = time.monotonic()
+        if objective != tried and objective - floor <= SETTLE_GAP * abs(objective):
+            # a new best rota this near the bound may settle the problem exactly at once
+            tried = objective
+            settled = cg.settle(objective, now + (deadline - now) / 2)
+            if settled is not None:
+                objective, better = settled
+                rota = better or rota
+                cg.bound = max(cg.bound or -math.inf, float(objective))
+                found += f", settled exactly at {objective}"
+                break
+            now = time.monotonic()
         if now + took <= deadline - reserve:
             cg.undo_dive()
             cg.seed += 1
@@ -949,6 +1077,19 @@ def _dives_and_mips(
             continue
         if not dived or now >= deadline:
             break
+        if objective != tried:
+            # before each MIP over the priced lines, with a new best rota: it may be near
+            # enough the root LP to settle the problem exactly, over every line that could
+            # do better
+            tried = objective
+            settled = cg.settle(objective, now + (deadline - now) / 2)
+            if settled is not None:
+                objective, better = settled
+                rota = better or rota
+                cg.bound = max(cg.bound or -math.inf, float(objective))
+                found += f", settled exactly at {objective}"
+                break
+            now = time.monotonic()
         picked = cg.price_and_branch(rota, objective, deadline)
         mips, dived = mips + 1, False
         if picked is not None:
@@ -961,15 +1102,30 @@ def _dives_and_mips(
 
 
 def _handed(cg: ColumnGeneration, rota: dict[int, Line], objective: int, how: str) -> WarmStart:
-    """What the phase hands on: its bound, the rota as the model's values, a note."""
-    values = {
+    """What the phase hands on: its bound, the rota as the model's values, a note, and the
+    exact settling step for a better rota found later."""
+    note = f"{cg.rounds} rounds, {len(cg.master.columns)} lines{how}"
+
+    def settle(
+        value: int, deadline: float
+    ) -> tuple[int, dict[tuple[int, int, int], int] | None] | None:
+        settled = cg.settle(value, deadline)
+        if settled is None:
+            return None
+        best, better = settled
+        return best, None if better is None else _values(cg, better)
+
+    return WarmStart(_proven(cg.bound), _values(cg, rota), objective, note, settle)
+
+
+def _values(cg: ColumnGeneration, rota: dict[int, Line]) -> dict[tuple[int, int, int], int]:
+    """A rota as values of the model's (worker, day, shift) booleans."""
+    return {
         (w, d, s): int(rota[w].shifts[d] == s)
         for w in range(cg.n)
         for d in range(cg.days)
         for s in range(cg.shifts)
     }
-    note = f"{cg.rounds} rounds, {len(cg.master.columns)} lines{how}"
-    return WarmStart(_proven(cg.bound), values, objective, note)
 
 
 def _settled(bound: float, value: float) -> bool:

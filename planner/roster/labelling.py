@@ -55,6 +55,10 @@ with 16, 157 ms with 4, and a far worse dive); 4 was kept.
 """
 MAX_CAPS = 3
 """Shift types with a binding cap the pass tracks; a worker with more is priced by CP-SAT."""
+MAX_EDGES = 1_000_000
+"""Transitions an enumeration (:meth:`Labeller.enumerate`) records before it gives up: far
+from the least line nearly every state is kept, and so are all their transitions (Curtois
+8 within 1305 of its root: 0.5 s to give up with 4 million, 0.1 s with 400 000)."""
 
 INF = math.inf
 FloatArray = npt.NDArray[np.float64]
@@ -378,23 +382,16 @@ class Labeller:
         self.last: tuple[int, ...] | None = None
         """The last best line: its cost at new duals bounds the pass's search."""
 
-    def price(self, duals: dict[tuple[int, int], float], keep: int = KEEP) -> Labelled:
-        """The ``keep`` best lines at ``duals`` (different end states), exactly."""
+    def price(
+        self, duals: dict[tuple[int, int], float], keep: int = KEEP, *, remember: bool = True
+    ) -> Labelled:
+        """The ``keep`` best lines at ``duals`` (different end states), exactly.
+
+        The best line is remembered to bound the next call's search (which then returns
+        fewer lines besides the best); ``remember=False`` leaves that to the pricing
+        rounds, whose pools the dives see."""
         shape = self.shape
-        n_days, n_shifts = shape.allowed.shape[0], shape.allowed.shape[1] - 1
-        cell = shape.own.copy()
-        for (d, s), value in duals.items():
-            cell[d, s] -= value
-        cell = np.where(shape.allowed[:, :n_shifts], cell, INF)
-        k = len(shape.classes) + 1
-        class_cost = np.full((n_days, k), INF)
-        pick = np.full((n_days, k), -1, dtype=np.int64)
-        class_cost[:, 0] = np.where(shape.allowed[:, n_shifts], 0.0, INF)
-        for i, members in enumerate(shape.classes, start=1):
-            block = cell[:, list(members)]
-            best = np.argmin(block, axis=1)
-            class_cost[:, i] = block[np.arange(n_days), best]
-            pick[:, i] = np.asarray(members)[best]
+        class_cost, pick, cell = self._class_costs(duals)
         costs, paths = _forward(
             class_cost,
             shape.follow,
@@ -424,8 +421,119 @@ class Labeller:
             own = shape.own_offset + sum(shape.own[d, s] for d, s in enumerate(shifts) if s >= 0)
             lines.append((shifts, round(own)))
         least = float(costs[0]) + shape.own_offset if lines else None
-        self.last = lines[0][0] if lines else None
+        if remember:
+            self.last = lines[0][0] if lines else None
         return Labelled(tuple(lines), least)
+
+    def _class_costs(
+        self, duals: dict[tuple[int, int], float]
+    ) -> tuple[FloatArray, IntArray, FloatArray]:
+        """Each day's cost of each class (its cheapest member, and which) and of each cell,
+        at ``duals``; infinite where the cell is not allowed."""
+        shape = self.shape
+        n_days, n_shifts = shape.allowed.shape[0], shape.allowed.shape[1] - 1
+        cell = shape.own.copy()
+        for (d, s), value in duals.items():
+            cell[d, s] -= value
+        cell = np.where(shape.allowed[:, :n_shifts], cell, INF)
+        k = len(shape.classes) + 1
+        class_cost = np.full((n_days, k), INF)
+        pick = np.full((n_days, k), -1, dtype=np.int64)
+        class_cost[:, 0] = np.where(shape.allowed[:, n_shifts], 0.0, INF)
+        for i, members in enumerate(shape.classes, start=1):
+            block = cell[:, list(members)]
+            best = np.argmin(block, axis=1)
+            class_cost[:, i] = block[np.arange(n_days), best]
+            pick[:, i] = np.asarray(members)[best]
+        return class_cost, pick, cell
+
+    def enumerate(
+        self, duals: dict[tuple[int, int], float], room: float, limit: int
+    ) -> list[tuple[tuple[int, ...], int]] | None:
+        """Every line whose ``cost − Σ duals`` is within ``room`` of the least, with its own
+        cost; None when there are more than ``limit``.
+
+        Complete, not a sample: a rota worth at most the Lagrangian bound plus ``room`` uses
+        no other line of this worker (see ``ColumnGeneration.settle``). The pass records
+        every transition that can still end within the room and walks them back from the
+        end states, pruned by each state's exact least cost from day one.
+        """
+        shape = self.shape
+        class_cost, _, cell = self._class_costs(duals)
+        least = self.price(duals, keep=1, remember=False).least
+        if least is None:
+            return []
+        top = least - shape.own_offset + room
+        top += 1e-9 * max(1.0, abs(top))
+        paths, costs, complete = _enumerate(
+            class_cost,
+            shape.follow,
+            shape.units,
+            shape.cap_of,
+            shape.cap_limits,
+            shape.saturday,
+            shape.sunday,
+            shape.max_run,
+            shape.min_work,
+            shape.min_off,
+            shape.run_cap,
+            shape.u_min,
+            shape.u_max,
+            shape.u_saturates,
+            max(0, shape.max_weekends),
+            shape.max_weekends >= 0,
+            top,
+            limit,
+            MAX_EDGES,
+            *_buffers(shape.states),
+        )
+        if not complete:
+            return None
+        if all(len(members) == 1 for members in shape.classes):
+            # one shift a class: the lines at once, as arrays (a pool of thousands)
+            of_class = np.array([-1, *(members[0] for members in shape.classes)])
+            table = of_class[paths]
+            days = np.arange(shape.allowed.shape[0])
+            worked = np.where(table >= 0, shape.own[days, np.maximum(table, 0)], 0.0)
+            owns = np.rint(shape.own_offset + worked.sum(axis=1)).astype(np.int64)
+            return list(zip(map(tuple, table.tolist()), owns.tolist(), strict=True))
+        lines: list[tuple[tuple[int, ...], int]] = []
+        for path, cost in zip(paths, costs, strict=True):
+            for shifts in self._members(path, top - float(cost), cell, class_cost):
+                own = shape.own_offset + sum(
+                    shape.own[d, s] for d, s in enumerate(shifts) if s >= 0
+                )
+                lines.append((shifts, round(own)))
+                if len(lines) > limit:
+                    return None
+        return lines
+
+    def _members(
+        self, path: IntArray, slack: float, cell: FloatArray, class_cost: FloatArray
+    ) -> list[tuple[int, ...]]:
+        """The lines of one class path: each day's class member whose extra cost over the
+        class's cheapest still fits in ``slack`` (one line where every class has one member)."""
+        options: list[list[tuple[float, int]]] = []
+        for d, c in enumerate(path):
+            if c == 0:
+                options.append([(0.0, -1)])
+                continue
+            members = self.shape.classes[c - 1]
+            base = class_cost[d, c]
+            options.append(
+                sorted((cell[d, m] - base, m) for m in members if cell[d, m] - base <= slack)
+            )
+        lines: list[tuple[int, ...]] = [()]
+        spent: list[float] = [0.0]
+        for day in options:
+            grown, costs = [], []
+            for line, used in zip(lines, spent, strict=True):
+                for extra, m in day:
+                    if used + extra <= slack:
+                        grown.append((*line, m))
+                        costs.append(used + extra)
+            lines, spent = grown, costs
+        return lines
 
     def _upper(self, cell: FloatArray) -> float:
         """The last best line's cost in the pass's terms at these cell costs (it still
@@ -688,3 +796,210 @@ def _forward(
     for i in range(n_today):
         cost[today[i]] = np.inf
     return best, paths
+
+
+@njit(cache=True, nogil=True)
+def _enumerate(
+    class_cost: FloatArray,
+    follow: npt.NDArray[np.bool_],
+    units: IntArray,
+    cap_of: IntArray,
+    cap_limits: IntArray,
+    saturday: npt.NDArray[np.bool_],
+    sunday: npt.NDArray[np.bool_],
+    max_run: int,
+    min_work: int,
+    min_off: int,
+    run_cap: int,
+    u_min: int,
+    u_max: int,
+    u_saturates: bool,
+    weekends: int,
+    count_weekends: bool,
+    top: float,
+    limit: int,
+    max_edges: int,
+    cost: FloatArray,
+    nxt: FloatArray,
+    par: IntArray,
+    where: IntArray,
+    today: IntArray,
+    reached: IntArray,
+) -> tuple[IntArray, FloatArray, bool]:  # pragma: no cover - compiled
+    """Every class path of cost at most ``top``: ``(paths, costs, complete)``, complete
+    False when there are more than ``limit`` (or the transitions kept exceed ``max_edges``).
+
+    The forward pass of :func:`_forward` (same states, same pruning by the cost to go),
+    but every transition into a kept state is recorded, not only the cheapest; each
+    node keeps its least cost from day one. The walk back from the end states follows a
+    recorded transition only while that least cost plus the path's cost after it fits
+    in ``top``, so no branch of the walk is wasted. ``par`` is unused; the other work
+    arrays are as in :func:`_forward` and left as they came.
+    """
+    n_days, k = class_cost.shape
+    big_r, big_u = run_cap, u_max + 1
+    c0, c1, c2 = cap_limits[0] + 1, cap_limits[1] + 1, cap_limits[2] + 1
+    big_w = weekends + 1
+    tail = c0 * c1 * c2 * big_w
+    size = k * big_r * 2 * big_u * tail
+    per_class = size // k
+    h = _to_go(
+        class_cost, follow, units, max_run, min_work, min_off, run_cap, u_min, u_max, u_saturates
+    )
+    node_state = np.empty(1024, dtype=np.int64)
+    node_least = np.empty(1024, dtype=np.float64)
+    nodes = 0
+    edge_child = np.empty(1024, dtype=np.int64)
+    edge_parent = np.empty(1024, dtype=np.int64)
+    edge_cost = np.empty(1024, dtype=np.float64)
+    edges = 0
+    first_of_last_day = 0
+    n_today = 0
+    for d in range(n_days):
+        n_reached = 0
+        first_edge = edges
+        sources = 1 if d == 0 else n_today
+        for i in range(sources):
+            if d == 0:
+                c, gid, last, run, first, u, a, b, e, wk = 0.0, -1, -1, 0, 0, 0, 0, 0, 0, 0
+            else:
+                s = today[i]
+                c = cost[s]
+                gid = where[s]
+                rest = s
+                wk = rest % big_w
+                rest //= big_w
+                e = rest % c2
+                rest //= c2
+                b = rest % c1
+                rest //= c1
+                a = rest % c0
+                rest //= c0
+                u = rest % big_u
+                rest //= big_u
+                first = rest % 2
+                rest //= 2
+                run = rest % big_r + 1
+                last = rest // big_r
+            for j in range(k):
+                cj = class_cost[d, j]
+                if cj == np.inf:
+                    continue
+                ok, r2, f2, u2 = _step(
+                    last, run, first, u, j, follow, units, max_run, min_work, min_off,
+                    big_r, u_max, u_saturates,
+                )  # fmt: skip
+                if not ok:
+                    continue
+                v = c + cj
+                t2 = ((j * big_r + r2 - 1) * 2 + f2) * big_u + u2
+                if v + h[d, t2] > top:
+                    continue
+                a2, b2, e2, wk2 = a, b, e, wk
+                if j > 0:
+                    a2 = a + 1 if cap_of[j] == 0 else a
+                    b2 = b + 1 if cap_of[j] == 1 else b
+                    e2 = e + 1 if cap_of[j] == 2 else e
+                    if a2 >= c0 or b2 >= c1 or e2 >= c2:
+                        continue
+                    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
+                        wk2 = wk + 1
+                        if wk2 >= big_w:
+                            continue
+                s2 = t2 * tail + ((a2 * c1 + b2) * c2 + e2) * big_w + wk2
+                if nxt[s2] == np.inf:
+                    reached[n_reached] = s2
+                    n_reached += 1
+                if v < nxt[s2]:
+                    nxt[s2] = v
+                if edges >= max_edges:
+                    for q in range(n_reached):
+                        nxt[reached[q]] = np.inf
+                    for q in range(n_today):
+                        cost[today[q]] = np.inf
+                    return np.empty((0, n_days), dtype=np.int64), np.empty(0), False
+                edge_child = _grow(edge_child, edges + 1)
+                edge_parent = _grow(edge_parent, edges + 1)
+                if edge_cost.shape[0] <= edges:
+                    wider = np.empty(2 * edge_cost.shape[0], dtype=np.float64)
+                    wider[:edges] = edge_cost[:edges]
+                    edge_cost = wider
+                edge_child[edges] = s2  # a state until the day's nodes are numbered
+                edge_parent[edges] = gid
+                edge_cost[edges] = cj
+                edges += 1
+        for i in range(n_today):
+            cost[today[i]] = np.inf
+        node_state = _grow(node_state, nodes + n_reached)
+        if node_least.shape[0] < node_state.shape[0]:
+            wider = np.empty(node_state.shape[0], dtype=np.float64)
+            wider[:nodes] = node_least[:nodes]
+            node_least = wider
+        first_of_last_day = nodes
+        for i in range(n_reached):
+            s = reached[i]
+            cost[s] = nxt[s]
+            nxt[s] = np.inf
+            where[s] = nodes
+            node_state[nodes] = s
+            node_least[nodes] = cost[s]
+            nodes += 1
+            today[i] = s
+        for q in range(first_edge, edges):
+            edge_child[q] = where[edge_child[q]]
+        n_today = n_reached
+    for i in range(n_today):
+        cost[today[i]] = np.inf
+    # each node's incoming transitions, contiguous
+    order = np.argsort(edge_child[:edges], kind="mergesort")
+    start = np.zeros(nodes + 1, dtype=np.int64)
+    for q in range(edges):
+        start[edge_child[q] + 1] += 1
+    for i in range(nodes):
+        start[i + 1] += start[i]
+    paths = np.empty((max(1, min(limit, 1024)), n_days), dtype=np.int64)
+    costs = np.empty(paths.shape[0], dtype=np.float64)
+    found = 0
+    path = np.empty(n_days, dtype=np.int64)
+    at = np.empty(n_days, dtype=np.int64)
+    pos = np.empty(n_days, dtype=np.int64)
+    after = np.empty(n_days, dtype=np.float64)
+    for node in range(first_of_last_day, nodes):
+        s = node_state[node]
+        if (s // tail) % big_u < u_min or node_least[node] > top:
+            continue
+        # depth t walks day n_days - 1 - t; after[t] is the cost of the days after it
+        depth = 0
+        at[0], pos[0], after[0] = node, start[node], 0.0
+        path[n_days - 1] = s // per_class
+        while depth >= 0:
+            here = at[depth]
+            if depth == n_days - 1:  # day one: its one transition comes from the start
+                if found >= limit:
+                    return paths[:found], costs[:found], False
+                if found == paths.shape[0]:
+                    more = np.empty((2 * found, n_days), dtype=np.int64)
+                    more[:found] = paths[:found]
+                    paths = more
+                    wider = np.empty(2 * found, dtype=np.float64)
+                    wider[:found] = costs[:found]
+                    costs = wider
+                paths[found] = path
+                costs[found] = after[depth] + node_least[here]
+                found += 1
+                depth -= 1
+                continue
+            p = pos[depth]
+            if p >= start[here + 1]:
+                depth -= 1
+                continue
+            pos[depth] = p + 1
+            q = order[p]
+            parent = edge_parent[q]
+            rest_cost = after[depth] + edge_cost[q]
+            if node_least[parent] + rest_cost > top:
+                continue
+            depth += 1
+            at[depth], pos[depth], after[depth] = parent, start[parent], rest_cost
+            path[n_days - 1 - depth] = node_state[parent] // per_class
+    return paths[:found], costs[:found], True

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
 from planner.roster import DEFAULT_WORKERS, STRATEGIES
-from planner.roster.columns import WarmStart, warm_start
+from planner.roster.columns import Settle, WarmStart, warm_start
 from planner.roster.lns import gather, improve, pinned_copy, sweep
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import CATALOGUE, RuleContext, Spread, build_model, penalty_sum
@@ -239,7 +239,18 @@ def solve_roster(
             if swept.objective <= round(bound_value):
                 status = cp_model.OPTIMAL
         turn = 0
+        settled_at = None
         while status == cp_model.FEASIBLE:
+            if opening.settle is not None and round(solver.objective_value) != settled_at:
+                # a new best rota: the columns may settle the problem exactly from it
+                settled_at = round(solver.objective_value)
+                solver, proven_now = _settle(ctx, solver, opening.settle, deadline, seed)
+                if proven_now is not None:
+                    bound_value = max(bound_value, proven_now)
+                    report(round(solver.objective_value))
+                    if round(solver.objective_value) <= round(bound_value):
+                        status = cp_model.OPTIMAL
+                        break
             outcome = improve(
                 ctx,
                 solver,
@@ -335,6 +346,9 @@ class Opening:
     and objective are the model's, its bound is not."""
     cp_bound: float
     """The probe's proven bound on the full model."""
+    settle: Settle | None = None
+    """The columns' exact settling step (:meth:`ColumnGeneration.settle`) for a better rota
+    found later, when the columns ran."""
 
 
 NO_OPENING = Opening(None, None, 0.0, None, -math.inf)
@@ -394,7 +408,7 @@ def _probe_then_columns(
         hint = solver
     if hint is not None:
         _hint_all(ctx.model, hint)
-    return Opening(None, start.bound, effort, hint, solver.best_objective_bound)
+    return Opening(None, start.bound, effort, hint, solver.best_objective_bound, start.settle)
 
 
 def _hint_all(model: cp_model.CpModel, solved: cp_model.CpSolver) -> None:
@@ -567,6 +581,24 @@ def _squeeze(
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return improved, effort
     return (gathered.solver if inside else None), effort
+
+
+def _settle(
+    ctx: RuleContext, solver: cp_model.CpSolver, settle: Settle, deadline: float, seed: int
+) -> tuple[cp_model.CpSolver, int | None]:
+    """The rota of ``solver``, or the optimum when the columns find a better one, and the
+    bound they prove (None when they cannot settle it in half the time left)."""
+    now = time.monotonic()
+    settled = settle(round(solver.objective_value), now + (deadline - now) / 2)
+    if settled is None:
+        return solver, None
+    best, values = settled
+    if values is not None:
+        scored = _score(ctx, values, seed)
+        if scored is None or round(scored.objective_value) != best:
+            return solver, None  # the columns' rota must score the same on the model
+        solver = scored
+    return solver, best
 
 
 def _tighten(
