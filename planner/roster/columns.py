@@ -1059,11 +1059,9 @@ def _dives_and_mips(
         if objective != tried and objective - floor <= SETTLE_GAP * abs(objective):
             # a new best rota this near the bound may settle the problem exactly at once
             tried = objective
-            settled = cg.settle(objective, now + (deadline - now) / 2)
+            settled = _settle(cg, rota, objective, deadline)
             if settled is not None:
-                objective, better = settled
-                rota = better or rota
-                cg.bound = max(cg.bound or -math.inf, float(objective))
+                rota, objective = settled
                 found += f", settled exactly at {objective}"
                 break
             now = time.monotonic()
@@ -1082,11 +1080,9 @@ def _dives_and_mips(
             # enough the root LP to settle the problem exactly, over every line that could
             # do better
             tried = objective
-            settled = cg.settle(objective, now + (deadline - now) / 2)
+            settled = _settle(cg, rota, objective, deadline)
             if settled is not None:
-                objective, better = settled
-                rota = better or rota
-                cg.bound = max(cg.bound or -math.inf, float(objective))
+                rota, objective = settled
                 found += f", settled exactly at {objective}"
                 break
             now = time.monotonic()
@@ -1099,6 +1095,20 @@ def _dives_and_mips(
                 found += f", polished to {objective}"
         reserve = 2 * (time.monotonic() - now)  # the next MIP has a larger pool
     return rota, objective, f", {dives} dives, {mips} MIPs{found}"
+
+
+def _settle(
+    cg: ColumnGeneration, rota: dict[int, Line], objective: int, deadline: float
+) -> tuple[dict[int, Line], int] | None:
+    """``settle`` with half the time left: the optimal rota and its value (the columns'
+    bound raised to it), or None."""
+    now = time.monotonic()
+    settled = cg.settle(objective, now + (deadline - now) / 2)
+    if settled is None:
+        return None
+    best, better = settled
+    cg.bound = max(cg.bound or -math.inf, float(best))
+    return better or rota, best
 
 
 def _handed(cg: ColumnGeneration, rota: dict[int, Line], objective: int, how: str) -> WarmStart:

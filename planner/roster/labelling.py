@@ -603,6 +603,62 @@ def _step(
 
 
 @njit(cache=True, nogil=True)
+def _unpack(
+    s: int, big_r: int, big_u: int, c0: int, c1: int, c2: int, big_w: int
+) -> tuple[int, int, int, int, int, int, int, int]:  # pragma: no cover - compiled
+    """State ``s`` as (last class, run, began on day one, minute units, the three cap
+    counters, weekends worked): the flattening of :func:`_forward`, undone."""
+    wk = s % big_w
+    s //= big_w
+    e = s % c2
+    s //= c2
+    b = s % c1
+    s //= c1
+    a = s % c0
+    s //= c0
+    u = s % big_u
+    s //= big_u
+    first = s % 2
+    s //= 2
+    return s // big_r, s % big_r + 1, first, u, a, b, e, wk
+
+
+@njit(cache=True, nogil=True)
+def _count(
+    d: int,
+    j: int,
+    last: int,
+    a: int,
+    b: int,
+    e: int,
+    wk: int,
+    cap_of: IntArray,
+    c0: int,
+    c1: int,
+    c2: int,
+    big_w: int,
+    saturday: npt.NDArray[np.bool_],
+    sunday: npt.NDArray[np.bool_],
+    count_weekends: bool,
+) -> tuple[bool, int, int, int, int]:  # pragma: no cover - compiled
+    """Class ``j`` on day ``d`` after class ``last``: within the caps and weekends?, and
+    the new cap counters and weekends worked."""
+    if j == 0:
+        return True, a, b, e, wk
+    a2 = a + 1 if cap_of[j] == 0 else a
+    b2 = b + 1 if cap_of[j] == 1 else b
+    e2 = e + 1 if cap_of[j] == 2 else e
+    if a2 >= c0 or b2 >= c1 or e2 >= c2:
+        return False, a, b, e, wk
+    wk2 = wk
+    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
+        wk2 = wk + 1
+        if wk2 >= big_w:
+            return False, a, b, e, wk
+    return True, a2, b2, e2, wk2
+
+
+@njit(cache=True, nogil=True)
 def _to_go(
     class_cost: FloatArray,
     follow: npt.NDArray[np.bool_],
@@ -714,21 +770,7 @@ def _forward(
                 s = today[i]
                 c = cost[s]
                 gid = where[s]
-                rest = s
-                wk = rest % big_w
-                rest //= big_w
-                e = rest % c2
-                rest //= c2
-                b = rest % c1
-                rest //= c1
-                a = rest % c0
-                rest //= c0
-                u = rest % big_u
-                rest //= big_u
-                first = rest % 2
-                rest //= 2
-                run = rest % big_r + 1
-                last = rest // big_r
+                last, run, first, u, a, b, e, wk = _unpack(s, big_r, big_u, c0, c1, c2, big_w)
             for j in range(k):
                 cj = class_cost[d, j]
                 if cj == np.inf:
@@ -743,17 +785,12 @@ def _forward(
                 t2 = ((j * big_r + r2 - 1) * 2 + f2) * big_u + u2
                 if v + h[d, t2] > room:
                     continue
-                a2, b2, e2, wk2 = a, b, e, wk
-                if j > 0:
-                    a2 = a + 1 if cap_of[j] == 0 else a
-                    b2 = b + 1 if cap_of[j] == 1 else b
-                    e2 = e + 1 if cap_of[j] == 2 else e
-                    if a2 >= c0 or b2 >= c1 or e2 >= c2:
-                        continue
-                    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
-                        wk2 = wk + 1
-                        if wk2 >= big_w:
-                            continue
+                ok, a2, b2, e2, wk2 = _count(
+                    d, j, last, a, b, e, wk, cap_of, c0, c1, c2, big_w,
+                    saturday, sunday, count_weekends,
+                )  # fmt: skip
+                if not ok:
+                    continue
                 s2 = t2 * tail + ((a2 * c1 + b2) * c2 + e2) * big_w + wk2
                 if v < nxt[s2]:
                     if nxt[s2] == np.inf:
@@ -866,21 +903,7 @@ def _enumerate(
                 s = today[i]
                 c = cost[s]
                 gid = where[s]
-                rest = s
-                wk = rest % big_w
-                rest //= big_w
-                e = rest % c2
-                rest //= c2
-                b = rest % c1
-                rest //= c1
-                a = rest % c0
-                rest //= c0
-                u = rest % big_u
-                rest //= big_u
-                first = rest % 2
-                rest //= 2
-                run = rest % big_r + 1
-                last = rest // big_r
+                last, run, first, u, a, b, e, wk = _unpack(s, big_r, big_u, c0, c1, c2, big_w)
             for j in range(k):
                 cj = class_cost[d, j]
                 if cj == np.inf:
@@ -895,17 +918,12 @@ def _enumerate(
                 t2 = ((j * big_r + r2 - 1) * 2 + f2) * big_u + u2
                 if v + h[d, t2] > top:
                     continue
-                a2, b2, e2, wk2 = a, b, e, wk
-                if j > 0:
-                    a2 = a + 1 if cap_of[j] == 0 else a
-                    b2 = b + 1 if cap_of[j] == 1 else b
-                    e2 = e + 1 if cap_of[j] == 2 else e
-                    if a2 >= c0 or b2 >= c1 or e2 >= c2:
-                        continue
-                    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
-                        wk2 = wk + 1
-                        if wk2 >= big_w:
-                            continue
+                ok, a2, b2, e2, wk2 = _count(
+                    d, j, last, a, b, e, wk, cap_of, c0, c1, c2, big_w,
+                    saturday, sunday, count_weekends,
+                )  # fmt: skip
+                if not ok:
+                    continue
                 s2 = t2 * tail + ((a2 * c1 + b2) * c2 + e2) * big_w + wk2
                 if nxt[s2] == np.inf:
                     reached[n_reached] = s2
