@@ -1056,8 +1056,11 @@ def _dives_and_mips(
     tried = None
     while objective > floor:
         now = time.monotonic()
-        if objective != tried and objective - floor <= SETTLE_GAP * abs(objective):
-            # a new best rota this near the bound may settle the problem exactly at once
+        near = objective - floor <= SETTLE_GAP * abs(objective)
+        to_mip = now + took > deadline - reserve and dived and now < deadline
+        if objective != tried and (near or to_mip):
+            # a new best rota, near the bound or before a MIP over the priced lines, may
+            # settle the problem exactly, over every line that could do better
             tried = objective
             settled = _settle(cg, rota, objective, deadline)
             if settled is not None:
@@ -1075,17 +1078,6 @@ def _dives_and_mips(
             continue
         if not dived or now >= deadline:
             break
-        if objective != tried:
-            # before each MIP over the priced lines, with a new best rota: it may be near
-            # enough the root LP to settle the problem exactly, over every line that could
-            # do better
-            tried = objective
-            settled = _settle(cg, rota, objective, deadline)
-            if settled is not None:
-                rota, objective = settled
-                found += f", settled exactly at {objective}"
-                break
-            now = time.monotonic()
         picked = cg.price_and_branch(rota, objective, deadline)
         mips, dived = mips + 1, False
         if picked is not None:

@@ -603,62 +603,6 @@ def _step(
 
 
 @njit(cache=True, nogil=True)
-def _unpack(
-    s: int, big_r: int, big_u: int, c0: int, c1: int, c2: int, big_w: int
-) -> tuple[int, int, int, int, int, int, int, int]:  # pragma: no cover - compiled
-    """State ``s`` as (last class, run, began on day one, minute units, the three cap
-    counters, weekends worked): the flattening of :func:`_forward`, undone."""
-    wk = s % big_w
-    s //= big_w
-    e = s % c2
-    s //= c2
-    b = s % c1
-    s //= c1
-    a = s % c0
-    s //= c0
-    u = s % big_u
-    s //= big_u
-    first = s % 2
-    s //= 2
-    return s // big_r, s % big_r + 1, first, u, a, b, e, wk
-
-
-@njit(cache=True, nogil=True)
-def _count(
-    d: int,
-    j: int,
-    last: int,
-    a: int,
-    b: int,
-    e: int,
-    wk: int,
-    cap_of: IntArray,
-    c0: int,
-    c1: int,
-    c2: int,
-    big_w: int,
-    saturday: npt.NDArray[np.bool_],
-    sunday: npt.NDArray[np.bool_],
-    count_weekends: bool,
-) -> tuple[bool, int, int, int, int]:  # pragma: no cover - compiled
-    """Class ``j`` on day ``d`` after class ``last``: within the caps and weekends?, and
-    the new cap counters and weekends worked."""
-    if j == 0:
-        return True, a, b, e, wk
-    a2 = a + 1 if cap_of[j] == 0 else a
-    b2 = b + 1 if cap_of[j] == 1 else b
-    e2 = e + 1 if cap_of[j] == 2 else e
-    if a2 >= c0 or b2 >= c1 or e2 >= c2:
-        return False, a, b, e, wk
-    wk2 = wk
-    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
-        wk2 = wk + 1
-        if wk2 >= big_w:
-            return False, a, b, e, wk
-    return True, a2, b2, e2, wk2
-
-
-@njit(cache=True, nogil=True)
 def _to_go(
     class_cost: FloatArray,
     follow: npt.NDArray[np.bool_],
@@ -770,7 +714,21 @@ def _forward(
                 s = today[i]
                 c = cost[s]
                 gid = where[s]
-                last, run, first, u, a, b, e, wk = _unpack(s, big_r, big_u, c0, c1, c2, big_w)
+                rest = s
+                wk = rest % big_w
+                rest //= big_w
+                e = rest % c2
+                rest //= c2
+                b = rest % c1
+                rest //= c1
+                a = rest % c0
+                rest //= c0
+                u = rest % big_u
+                rest //= big_u
+                first = rest % 2
+                rest //= 2
+                run = rest % big_r + 1
+                last = rest // big_r
             for j in range(k):
                 cj = class_cost[d, j]
                 if cj == np.inf:
@@ -785,12 +743,17 @@ def _forward(
                 t2 = ((j * big_r + r2 - 1) * 2 + f2) * big_u + u2
                 if v + h[d, t2] > room:
                     continue
-                ok, a2, b2, e2, wk2 = _count(
-                    d, j, last, a, b, e, wk, cap_of, c0, c1, c2, big_w,
-                    saturday, sunday, count_weekends,
-                )  # fmt: skip
-                if not ok:
-                    continue
+                a2, b2, e2, wk2 = a, b, e, wk
+                if j > 0:
+                    a2 = a + 1 if cap_of[j] == 0 else a
+                    b2 = b + 1 if cap_of[j] == 1 else b
+                    e2 = e + 1 if cap_of[j] == 2 else e
+                    if a2 >= c0 or b2 >= c1 or e2 >= c2:
+                        continue
+                    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
+                        wk2 = wk + 1
+                        if wk2 >= big_w:
+                            continue
                 s2 = t2 * tail + ((a2 * c1 + b2) * c2 + e2) * big_w + wk2
                 if v < nxt[s2]:
                     if nxt[s2] == np.inf:
@@ -871,7 +834,10 @@ def _enumerate(
     node keeps its least cost from day one. The walk back from the end states follows a
     recorded transition only while that least cost plus the path's cost after it fits
     in ``top``, so no branch of the walk is wasted. ``par`` is unused; the other work
-    arrays are as in :func:`_forward` and left as they came.
+    arrays are as in :func:`_forward` and left as they came. The forward loop repeats
+    :func:`_forward`'s inline on purpose: with the state's decoding and the counters'
+    update as shared compiled helpers, the pricing pass ran 40% slower (50 pricings of
+    Curtois 12 workers: 0.095 s, 0.135 s with the helpers).
     """
     n_days, k = class_cost.shape
     big_r, big_u = run_cap, u_max + 1
@@ -903,7 +869,21 @@ def _enumerate(
                 s = today[i]
                 c = cost[s]
                 gid = where[s]
-                last, run, first, u, a, b, e, wk = _unpack(s, big_r, big_u, c0, c1, c2, big_w)
+                rest = s
+                wk = rest % big_w
+                rest //= big_w
+                e = rest % c2
+                rest //= c2
+                b = rest % c1
+                rest //= c1
+                a = rest % c0
+                rest //= c0
+                u = rest % big_u
+                rest //= big_u
+                first = rest % 2
+                rest //= 2
+                run = rest % big_r + 1
+                last = rest // big_r
             for j in range(k):
                 cj = class_cost[d, j]
                 if cj == np.inf:
@@ -918,12 +898,17 @@ def _enumerate(
                 t2 = ((j * big_r + r2 - 1) * 2 + f2) * big_u + u2
                 if v + h[d, t2] > top:
                     continue
-                ok, a2, b2, e2, wk2 = _count(
-                    d, j, last, a, b, e, wk, cap_of, c0, c1, c2, big_w,
-                    saturday, sunday, count_weekends,
-                )  # fmt: skip
-                if not ok:
-                    continue
+                a2, b2, e2, wk2 = a, b, e, wk
+                if j > 0:
+                    a2 = a + 1 if cap_of[j] == 0 else a
+                    b2 = b + 1 if cap_of[j] == 1 else b
+                    e2 = e + 1 if cap_of[j] == 2 else e
+                    if a2 >= c0 or b2 >= c1 or e2 >= c2:
+                        continue
+                    if count_weekends and (saturday[d] or (sunday[d] and last <= 0)):
+                        wk2 = wk + 1
+                        if wk2 >= big_w:
+                            continue
                 s2 = t2 * tail + ((a2 * c1 + b2) * c2 + e2) * big_w + wk2
                 if nxt[s2] == np.inf:
                     reached[n_reached] = s2
