@@ -186,6 +186,29 @@ def read_rota(path: Path) -> list[Assignment]:
     return out
 
 
+def read_history(path: Path, scenario: Scenario) -> list[Assignment]:
+    """A history file read as :func:`read_rota` does, its ids checked against the scenario.
+
+    History is input to the check, not what is checked: a worker, grid or shift the
+    scenario does not know is bad input (as ``planner roster`` says), not a violation.
+    """
+    rota = read_rota(path)
+    file = Path(path).name
+    problems = Problems()
+    workers = {w.id for w in scenario.workers}
+    grids = {g.id for g in scenario.grids}
+    shifts = {s.id for s in scenario.shifts}
+    for a in rota:
+        if a.worker_id not in workers:
+            problems.add(file, a.row, "worker_id", f"unknown worker {a.worker_id!r}")
+        if a.grid is not None and a.grid not in grids:
+            problems.add(file, a.row, "grid", f"unknown grid {a.grid!r}")
+        if a.shift_id not in shifts:
+            problems.add(file, a.row, "shift_id", f"unknown shift {a.shift_id!r}")
+    problems.raise_if_any()
+    return rota
+
+
 def read_pins(path: Path, scenario: Scenario | None = None) -> list[Pin]:
     """Read a pins file ``date,worker_id,shift_id``; an empty shift_id pins a day off.
 

@@ -24,6 +24,7 @@ from planner.cli_args import (
     seconds,
 )
 from planner.domain import RuleSetting, Scenario
+from planner.outputs import check_folder
 
 
 def _cmd_scenario_check(args: argparse.Namespace) -> int:
@@ -90,14 +91,21 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     from planner.roster.solve import solve_roster, terminal_progress
     from planner.scenario_io import load_scenario
 
+    check_folder(Path(args.out), "rota.json")  # before the solve, not after it
     scenario = load_scenario(args.scenario)
-    history = read_cells(Path(args.history), scenario) if args.history else ()
-    pins = read_cells(Path(args.pin), scenario, allow_off=True) if args.pin else ()
+    week = args.week or scenario.info.default_week
+    last = week + dt.timedelta(days=7 * args.weeks - 1)
+    history = read_cells(Path(args.history), scenario, before=week) if args.history else ()
+    pins = (
+        read_cells(Path(args.pin), scenario, allow_off=True, within=(week, last))
+        if args.pin
+        else ()
+    )
     previous = read_cells(Path(args.previous), scenario) if args.previous else ()
     overrides = {"cover": soft_cover(scenario)} if args.allow_unfilled else {}
     problem = RosterProblem(
         scenario=scenario,
-        week=args.week or scenario.info.default_week,
+        week=week,
         weeks=args.weeks,
         history=history,
         pins=pins,
@@ -115,13 +123,14 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     )
     write_rota(result, Path(args.out), args.time_limit)
     print(f"{result.summary()} -> {args.out}")
-    for need in result.unfilled:
-        print(f"  unfilled: {need.label}: {need.missing} missing")
+    if not args.quiet:  # the summary counts them; rota.json lists them
+        for need in result.unfilled:
+            print(f"  unfilled: {need.label}: {need.missing} missing")
     return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from planner.checker import check_rota, read_pins, read_rota
+    from planner.checker import check_rota, read_history, read_pins, read_rota
     from planner.scenario_io import load_scenario
 
     if args.routes:
@@ -134,7 +143,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             update={"rules": {**scenario.rules, "cover": soft_cover(scenario)}}
         )
     rota = read_rota(Path(args.rota))
-    history = read_rota(Path(args.history)) if args.history else []
+    history = read_history(Path(args.history), scenario) if args.history else []
     pins = read_pins(Path(args.pin), scenario) if args.pin else []
     previous = read_rota(Path(args.previous)) if args.previous else None
     report = check_rota(
@@ -288,6 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAX_PROBLEMS = 40
+"""Input problems printed at most: one typo can make thousands (a table read as text)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = build_parser()
@@ -295,8 +308,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except InputError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_PROBLEMS]:
             print(f"error: {problem}", file=sys.stderr)
+        if len(exc.problems) > MAX_PROBLEMS:
+            more = len(exc.problems) - MAX_PROBLEMS
+            print(f"error: ... and {more} more; the first ones often cause the rest",
+                  file=sys.stderr)  # fmt: skip
         return exc.exit_code
     except InfeasibleError as exc:
         if args.command == "roster":

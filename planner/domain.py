@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 """Ids are short and spreadsheet-safe: letters, digits, ``_ . -``."""
@@ -332,6 +333,18 @@ class ScenarioInfo(Frozen):
         description="lon_min, lat_min, lon_max, lat_max in WGS-84"
     )
     travel_mode: Literal["walk", "ebike"] = "walk"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A zone the calendars can convert from: found at load, not after a solve."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _bbox_ordered(self) -> ScenarioInfo:

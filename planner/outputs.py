@@ -11,12 +11,12 @@ from pathlib import Path
 from planner._errors import InputError, InputProblem
 
 
-def write_folder(out: Path, marker: str, fill: Callable[[Path], None]) -> None:
-    """Fill a staging folder with ``fill`` and rename it to ``out``.
+def check_folder(out: Path, marker: str) -> Path:
+    """``out`` resolved, when :func:`write_folder` may replace it; else the InputError.
 
     ``out`` may be missing, empty, or an earlier output of the same command (recognised by
     the file ``marker`` in it); a folder holding anything else is refused, so a mistyped
-    ``--out`` never wipes someone's files. A failure leaves ``out`` as it was.
+    ``--out`` never wipes someone's files. Commands call it before a long solve too.
     """
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
@@ -33,6 +33,14 @@ def write_folder(out: Path, marker: str, fill: Callable[[Path], None]) -> None:
                 )
             ]
         )
+    return out
+
+
+def write_folder(out: Path, marker: str, fill: Callable[[Path], None]) -> None:
+    """Fill a staging folder with ``fill`` and rename it to ``out`` (see
+    :func:`check_folder` for which ``out`` it accepts). A failure leaves ``out`` as it was.
+    """
+    out = check_folder(out, marker)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -174,6 +174,8 @@ class CsvTable:
     header: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    widths: dict[int, int] = field(default_factory=dict)
+    """Cells on each well-formed row as written (short rows are padded with empty cells)."""
 
 
 BOM = b"\xef\xbb\xbf"
@@ -227,6 +229,7 @@ def read_csv_table(
             )
             continue
         padded = cells + [""] * (len(header) - len(cells))
+        table.widths[number] = len(cells)
         table.rows.append((number, {h: c.strip() for h, c in zip(header, padded, strict=True)}))
     return table
 

@@ -8,11 +8,25 @@ from pathlib import Path
 from planner._errors import InputError, InputProblem
 from planner.domain import Scenario, ShiftKind
 from planner.roster.problem import Cell
-from planner.scenario_io import Problems, read_csv_rows
+from planner.scenario_io import Problems, read_csv_table
+
+REQUIRED = ("date", "worker_id", "shift_id")
 
 
-def read_cells(path: Path, scenario: Scenario, *, allow_off: bool = False) -> tuple[Cell, ...]:
-    """Cells from a rota.csv (history, previous) or a pins file (empty shift = day off)."""
+def read_cells(
+    path: Path,
+    scenario: Scenario,
+    *,
+    allow_off: bool = False,
+    within: tuple[dt.date, dt.date] | None = None,
+    before: dt.date | None = None,
+) -> tuple[Cell, ...]:
+    """Cells from a rota.csv (history, previous) or a pins file (empty shift = day off).
+
+    ``within`` (first and last day) is the horizon a pin must fall in, ``before`` the
+    day history must end before: a row outside is a wrong file or a typo, not a row to
+    drop in silence.
+    """
     problems = Problems()
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "file is missing")])
@@ -21,12 +35,34 @@ def read_cells(path: Path, scenario: Scenario, *, allow_off: bool = False) -> tu
     shifts = {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
     cells: list[Cell] = []
     seen: set[tuple[dt.date, str]] = set()
-    rows = read_csv_rows(path, ("date", "worker_id", "shift_id"), lambda c: True, problems)
-    for number, row in rows:
+    table = read_csv_table(path, REQUIRED, lambda c: True, problems)
+    problems.raise_if_any()  # a header without the columns: no row can be read
+    needed = (table.header or []).index("shift_id") + 1
+    for number, row in table.rows:
+        if table.widths.get(number, needed) < needed:
+            cells_ = table.widths[number]
+            problems.add(
+                path.name, number, "shift_id",
+                f"the row has {cells_} cells and no shift_id; leave it empty for a day off "
+                "but keep its comma",
+            )  # fmt: skip
+            continue
         try:
             day = dt.date.fromisoformat(row["date"])
         except ValueError:
             problems.add(path.name, number, "date", f"expected YYYY-MM-DD, got {row['date']!r}")
+            continue
+        if within is not None and not within[0] <= day <= within[1]:
+            problems.add(
+                path.name, number, "date",
+                f"{day} is outside the rota's days, {within[0]} to {within[1]}",
+            )  # fmt: skip
+            continue
+        if before is not None and day >= before:
+            problems.add(
+                path.name, number, "date",
+                f"{day} is not before the planned week ({before}); history is the weeks before",
+            )  # fmt: skip
             continue
         if row["worker_id"] not in workers:
             problems.add(path.name, number, "worker_id", f"unknown worker {row['worker_id']!r}")

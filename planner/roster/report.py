@@ -116,28 +116,30 @@ def rota_html(result: RosterResult) -> str:
         for s in sc.shifts
         if s.kind != ShiftKind.MEETING
     )
-    for grid in sc.grids:
-        members = sorted((w for w in p.workers if w.grid == grid.id), key=lambda w: w.id)
-        parts.append(
-            f"<section><h2>{e(sc.info.name_zh or sc.info.name)} · {e(grid.name)} ({e(grid.id)})"
-            f" 排班表 {p.days[0]} 至 {p.days[-1]}</h2><p>{legend}</p><table><tr>"
-            "<th>工号</th><th>姓名</th><th>岗位</th>"
-        )
-        parts += [f"<th>{d:%m-%d}<br>{WEEKDAY_ZH[d.weekday()]}</th>" for d in p.days]
-        parts.append("</tr>")
-        for w in members:
-            row = [f"<td>{e(w.id)}</td><td class='name'>{e(w.name)}</td>",
-                   f"<td>{ROLE_ZH[w.role.value]}</td>"]  # fmt: skip
-            for d in p.days:
-                sid = cells.get((w.id, d))
-                if sid is None:
-                    label = "休" if not p.on_leave(w.id, d) else "假"
-                    row.append(f"<td>{label}</td>")
-                else:
-                    s = shifts[sid]
-                    row.append(f"<td style='background:{KIND_COLOURS[s.kind]}'>{e(s.zh)}</td>")
-            parts.append("<tr>" + "".join(row) + "</tr>")
-        parts.append("</table></section>")
+    weeks = [p.days[i : i + 7] for i in range(0, len(p.days), 7)]
+    for days in weeks:  # a sheet per grid and week: what goes on the notice board
+        for grid in sc.grids:
+            members = sorted((w for w in p.workers if w.grid == grid.id), key=lambda w: w.id)
+            parts.append(
+                f"<section><h2>{e(sc.info.name_zh or sc.info.name)} · {e(grid.name)}"
+                f" ({e(grid.id)}) 排班表 {days[0]} 至 {days[-1]}</h2><p>{legend}</p><table><tr>"
+                "<th>工号</th><th>姓名</th><th>岗位</th>"
+            )
+            parts += [f"<th>{d:%m-%d}<br>{WEEKDAY_ZH[d.weekday()]}</th>" for d in days]
+            parts.append("</tr>")
+            for w in members:
+                row = [f"<td>{e(w.id)}</td><td class='name'>{e(w.name)}</td>",
+                       f"<td>{ROLE_ZH[w.role.value]}</td>"]  # fmt: skip
+                for d in days:
+                    sid = cells.get((w.id, d))
+                    if sid is None:
+                        label = "休" if not p.on_leave(w.id, d) else "假"
+                        row.append(f"<td>{label}</td>")
+                    else:
+                        s = shifts[sid]
+                        row.append(f"<td style='background:{KIND_COLOURS[s.kind]}'>{e(s.zh)}</td>")
+                parts.append("<tr>" + "".join(row) + "</tr>")
+            parts.append("</table></section>")
     parts.append(
         f"<p>status {e(result.status)} · objective {result.objective} · bound {result.bound}"
         f" · seed {result.seed}</p></body></html>\n"
@@ -168,6 +170,17 @@ def worker_ics(result: RosterResult, worker_id: str) -> bytes:
         event.add("summary", f"{shift.zh} {shift.en}")
         event.add("categories", [shift.kind.value])
         cal.add_component(event)
+    if not cal.subcomponents:
+        # RFC 5545 wants at least one component: a worker with no shifts is free all
+        # through the rota's days, which a VFREEBUSY without busy periods says exactly
+        free = icalendar.FreeBusy()
+        free.add("uid", f"{p.week:%Y%m%d}-{worker_id}-free@planner")
+        free.add("dtstamp", stamp)
+        first = dt.datetime.combine(p.days[0], dt.time(0, 0), tzinfo=zone)
+        after = dt.datetime.combine(p.days[-1] + dt.timedelta(days=1), dt.time(0, 0), tzinfo=zone)
+        free.add("dtstart", first.astimezone(dt.UTC))
+        free.add("dtend", after.astimezone(dt.UTC))
+        cal.add_component(free)
     data: bytes = cal.to_ical()
     return data
 

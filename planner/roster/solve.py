@@ -290,7 +290,10 @@ def solve_roster(
     if progress:
         sys.stderr.write("\n")
     if status == cp_model.INFEASIBLE:
-        conflicts = diagnose(problem, time_limit=max(5.0, time_limit / 2), seed=seed)
+        # the time the proof left over (it is often quick), and at least a few seconds:
+        # an unexplained "infeasible" is of no use to the dispatcher
+        left = started + time_limit - time.monotonic()
+        conflicts = diagnose(problem, time_limit=max(5.0, time_limit / 2, left), seed=seed)
         raise InfeasibleError(
             "no rota satisfies every hard rule; conflicting: " + "; ".join(conflicts),
             conflicts,
@@ -635,22 +638,29 @@ def diagnose(problem: RosterProblem, *, time_limit: float = 10.0, seed: int = 0)
 def _conflict(
     problem: RosterProblem, *, time_limit: float, seed: int, coarse: bool
 ) -> list[str] | None:
+    deadline = time.monotonic() + time_limit
     ctx = build_model(problem, diagnose=True, coarse=coarse)
     model = ctx.model
     model.clear_objective()  # type: ignore[no-untyped-call]
     names = {lit.index: key for key, lit in ctx.assumptions.items()}
     model.add_assumptions(list(ctx.assumptions.values()))
     solver = _solver(time_limit, seed, 1)
+    # the LP's cuts prove a cover shortfall with assumptions far sooner: Baotun with one
+    # night a week allowed, 4.6 s against 12.8 s at the default level
+    solver.parameters.linearization_level = 2
     if solver.solve(model) != cp_model.INFEASIBLE:
         return None
     core = [ctx.assumptions[names[i]] for i in solver.sufficient_assumptions_for_infeasibility()]
     if len(core) <= 40:
         i = 0
-        while i < len(core):
+        # each step drops one literal while the rest stays infeasible; at the deadline the
+        # core found so far is still a conflict, only perhaps not a minimal one
+        while i < len(core) and time.monotonic() < deadline - 0.05:
             trial = core[:i] + core[i + 1 :]
             model.clear_assumptions()
             model.add_assumptions(trial)
-            quick = _solver(min(2.0, time_limit), seed, 1)
+            quick = _solver(min(2.0, deadline - time.monotonic()), seed, 1)
+            quick.parameters.linearization_level = 2
             if quick.solve(model) == cp_model.INFEASIBLE:
                 core = trial
             else:

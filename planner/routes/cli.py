@@ -41,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Load, build, solve, write; one summary line on stdout."""
+    from planner.outputs import check_folder
     from planner.roster.cells_io import read_cells
     from planner.routes.build import build_day, read_tasks
     from planner.routes.patrol_report import night_patrols
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from planner.scenario_io import load_scenario
     from planner.streets.network import SPEED_MPS, street_graph
 
+    check_folder(Path(args.out), "summary.json")  # before the solve, not after it
     folder = Path(args.scenario)
     scenario = load_scenario(folder)
     rota = read_cells(Path(args.rota), scenario)

@@ -1,0 +1,204 @@
+"""Bad input to ``planner roster`` and ``planner check`` fails early and clearly; outputs
+that no solve has to produce (calendars, sheets) hold for every rota shape.
+
+Every failing case here stops before a solve, so these tests are cheap; the two rotas
+the output tests read are built by hand, not solved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from planner.cli import MAX_PROBLEMS, main
+from planner.roster.problem import Cell, RosterProblem
+from planner.roster.report import rota_html, worker_ics
+from planner.roster.solve import RosterResult
+from planner.scenario_io import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+BAOTUN = REPO / "scenarios" / "baotun"
+WEEK = "2026-12-14"
+MONDAY = dt.date(2026, 12, 14)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def roster(tmp_path: Path, *extra: str) -> list[str]:
+    return ["roster", "--scenario", str(BAOTUN), "--week", WEEK, "--time-limit", "5",
+            "--workers", "1", "--quiet", "--out", str(tmp_path / "out"), *extra]  # fmt: skip
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def no_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any solve fails the test: these inputs must be refused before one starts."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the solve started on bad input")
+
+    monkeypatch.setattr("planner.roster.solve.solve_roster", refuse)
+
+
+# ------------------------------------------------------------------- pins and history
+
+
+@pytest.mark.parametrize("option", ["--pin", "--history", "--previous"])
+def test_a_cells_file_without_its_columns_is_bad_input(option, tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    bad = write(tmp_path / "cells.csv", "day,worker,shift\n2026-12-14,W005,D\n")
+    code, _, err = run(roster(tmp_path, option, str(bad)), capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    assert "cells.csv, row 1, column 'date': required column is missing" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_pin_outside_the_planned_week_is_bad_input(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    pins = write(tmp_path / "pins.csv", "date,worker_id,shift_id\n2026-12-21,W005,D\n")
+    code, _, err = run(roster(tmp_path, "--pin", str(pins)), capsys)
+    assert code == 2
+    assert "pins.csv, row 2, column 'date': 2026-12-21 is outside the rota's days" in err
+
+
+def test_a_pin_row_missing_its_shift_cell_is_bad_input(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    pins = write(tmp_path / "pins.csv", "date,worker_id,shift_id\n2026-12-14,W005\n")
+    code, _, err = run(roster(tmp_path, "--pin", str(pins)), capsys)
+    assert code == 2
+    assert "pins.csv, row 2, column 'shift_id': the row has 2 cells" in err
+
+
+def test_history_inside_the_planned_week_is_bad_input(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    history = write(
+        tmp_path / "history.csv",
+        "date,worker_id,shift_id\n2026-12-13,W005,D\n2026-12-15,W005,D\n",
+    )
+    code, _, err = run(roster(tmp_path, "--history", str(history)), capsys)
+    assert code == 2
+    assert "history.csv, row 3, column 'date': 2026-12-15 is not before the planned week" in err
+    assert "row 2" not in err  # the day before the week is history proper
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_solve(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    (tmp_path / "out").write_text("mine", encoding="utf-8")
+    code, _, err = run(roster(tmp_path), capsys)
+    assert code == 2 and "is a file, not a folder" in err
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        ("2026-12-13,W999,B01,D", "worker_id", "unknown worker 'W999'"),
+        ("2026-12-13,W005,G99,D", "grid", "unknown grid 'G99'"),
+        ("2026-12-13,W005,B01,ZZ", "shift_id", "unknown shift 'ZZ'"),
+    ],
+)
+def test_check_refuses_history_the_scenario_does_not_know(row, column, message, tmp_path, capsys):
+    rota = write(tmp_path / "rota.csv", "date,worker_id,shift_id\n")
+    history = write(tmp_path / "history.csv", f"date,worker_id,grid,shift_id\n{row}\n")
+    argv = ["check", "--scenario", str(BAOTUN), "--rota", str(rota), "--week", WEEK,
+            "--history", str(history)]  # fmt: skip
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert f"history.csv, row 2, column '{column}': {message}" in err
+
+
+# --------------------------------------------------------------------- scenario files
+
+
+def test_an_unknown_time_zone_is_found_when_the_scenario_loads(tmp_path, capsys):
+    scenario = tmp_path / "baotun"
+    shutil.copytree(BAOTUN, scenario)
+    toml = scenario / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert 'timezone = "Asia/Shanghai"' in text
+    toml.write_text(text.replace("Asia/Shanghai", "Mars/Olympus"), encoding="utf-8")
+    code, _, err = run(["scenario", "check", str(scenario)], capsys)
+    assert code == 2
+    assert "scenario.toml" in err and "unknown time zone 'Mars/Olympus'" in err
+
+
+def test_one_typo_does_not_flood_the_screen(tmp_path, capsys):
+    rows = "".join(f"2026-12-1{i % 7 + 4},W{900 + i},D\n" for i in range(100))
+    pins = write(tmp_path / "pins.csv", "date,worker_id,shift_id\n" + rows)
+    code, _, err = run(roster(tmp_path, "--pin", str(pins)), capsys)
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == MAX_PROBLEMS + 1
+    assert (
+        lines[-1]
+        == f"error: ... and {100 - MAX_PROBLEMS} more; the first ones often cause the rest"
+    )
+
+
+# ------------------------------------------------------------- calendars and sheets
+
+
+def hand_made(weeks: int, cells: tuple[Cell, ...]) -> RosterResult:
+    """A rota written by hand: the report functions read nothing a solve alone knows."""
+    problem = RosterProblem(scenario=load_scenario(BAOTUN), week=MONDAY, weeks=weeks)
+    return RosterResult(problem, "feasible", cells, 0, 0, 0.0, 0.0, 1, 1, {}, ())
+
+
+def test_a_worker_without_shifts_gets_a_valid_calendar_saying_free():
+    result = hand_made(1, (Cell(MONDAY, "W001", "D"),))
+    cal = icalendar.Calendar.from_ical(worker_ics(result, "W002"))
+    assert cal.walk("VEVENT") == []
+    (free,) = cal.walk("VFREEBUSY")  # RFC 5545: a calendar holds at least one component
+    assert free.decoded("DTSTART") == dt.datetime(2026, 12, 13, 16, 0, tzinfo=dt.UTC)
+    assert free.decoded("DTEND") == dt.datetime(2026, 12, 20, 16, 0, tzinfo=dt.UTC)
+    assert "FREEBUSY" not in free  # no busy period
+    worked = icalendar.Calendar.from_ical(worker_ics(result, "W001"))
+    assert len(worked.walk("VEVENT")) == 1 and worked.walk("VFREEBUSY") == []
+
+
+def test_the_sheet_has_one_table_per_grid_and_week():
+    later = MONDAY + dt.timedelta(days=8)
+    result = hand_made(2, (Cell(MONDAY, "W001", "D"), Cell(later, "W001", "D")))
+    page = rota_html(result)
+    grids = len(result.problem.scenario.grids)
+    titles = re.findall(r"排班表 (\d{4}-\d\d-\d\d) 至 (\d{4}-\d\d-\d\d)</h2>", page)
+    assert len(titles) == 2 * grids
+    assert set(titles) == {("2026-12-14", "2026-12-20"), ("2026-12-21", "2026-12-27")}
+    assert page.count("<table>") == 2 * grids
+    assert all(t.count("<th>") == 3 + 7 for t in re.findall(r"<tr><th>.*?</tr>", page))
+
+
+# ----------------------------------------------------------------------- diagnosis
+
+
+def test_too_few_nights_a_week_is_explained_by_the_nights_rule(tmp_path):
+    """Baotun allowing one night a week cannot cover its night patrols: the conflict
+    names the nights rule and the night cover it starves, within the time given."""
+    from planner.roster.solve import diagnose
+
+    scenario = tmp_path / "baotun"
+    shutil.copytree(BAOTUN, scenario)
+    toml = scenario / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "\nmax_nights_per_week = 3\n" in text
+    toml.write_text(text.replace("\nmax_nights_per_week = 3\n", "\nmax_nights_per_week = 1\n"))
+    problem = RosterProblem(scenario=load_scenario(scenario), week=MONDAY)
+    conflicts = diagnose(problem, time_limit=20, seed=0)
+    assert any(c.startswith("max_nights: ") for c in conflicts), conflicts
+    assert any(c.startswith("cover: night") for c in conflicts), conflicts
