@@ -36,15 +36,15 @@ def read_cells(
     cells: list[Cell] = []
     seen: set[tuple[dt.date, str]] = set()
     table = read_csv_table(path, REQUIRED, lambda c: True, problems)
-    problems.raise_if_any()  # a header without the columns: no row can be read
-    needed = (table.header or []).index("shift_id") + 1
+    if table.header is None or any(p.row == 1 for p in problems.items):
+        raise InputError(problems.items)  # no header, or one without the columns: no rows
+    needed = table.header.index("shift_id") + 1
     for number, row in table.rows:
-        if table.widths.get(number, needed) < needed:
-            cells_ = table.widths[number]
+        if table.widths[number] < needed:  # a short row is padded: it did not say "off"
+            hint = "; leave it empty for a day off, but keep its comma" if allow_off else ""
             problems.add(
                 path.name, number, "shift_id",
-                f"the row has {cells_} cells and no shift_id; leave it empty for a day off "
-                "but keep its comma",
+                f"the row has {table.widths[number]} cells and no shift_id{hint}",
             )  # fmt: skip
             continue
         try:
