@@ -34,7 +34,7 @@ from planner.domain import (
     ShiftType,
     Worker,
 )
-from planner.scenario_io import Problems, read_csv_rows
+from planner.scenario_io import Problems, read_csv_rows, read_csv_table
 
 ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
 """Columns of ``rota.csv``; history files need only the required ones."""
@@ -186,40 +186,78 @@ def read_rota(path: Path) -> list[Assignment]:
     return out
 
 
-def read_history(path: Path, scenario: Scenario) -> list[Assignment]:
-    """A history file read as :func:`read_rota` does, its ids checked against the scenario.
+def _no_meetings(scenario: Scenario) -> set[str]:
+    """Shift ids a history or pin row may name: meetings are never assigned on their own."""
+    return {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
+
+
+def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) -> list[Assignment]:
+    """A history file read as :func:`read_rota` does, its rows checked against the scenario.
 
     History is input to the check, not what is checked: a worker, grid or shift the
-    scenario does not know is bad input (as ``planner roster`` says), not a violation.
+    scenario does not know, a second row for one worker and day, or a row on or after
+    ``before`` (the horizon's first day) is bad input, as ``planner roster`` says, not a
+    violation.
     """
     rota = read_rota(path)
     file = Path(path).name
     problems = Problems()
     workers = {w.id for w in scenario.workers}
     grids = {g.id for g in scenario.grids}
-    shifts = {s.id for s in scenario.shifts}
+    shifts = _no_meetings(scenario)
+    seen: set[tuple[dt.date, str]] = set()
     for a in rota:
+        if before is not None and a.date >= before:
+            problems.add(
+                file, a.row, "date",
+                f"{a.date} is not before the planned week ({before}); history is the weeks before",
+            )  # fmt: skip
         if a.worker_id not in workers:
             problems.add(file, a.row, "worker_id", f"unknown worker {a.worker_id!r}")
         if a.grid is not None and a.grid not in grids:
             problems.add(file, a.row, "grid", f"unknown grid {a.grid!r}")
         if a.shift_id not in shifts:
             problems.add(file, a.row, "shift_id", f"unknown shift {a.shift_id!r}")
+        if (a.date, a.worker_id) in seen:
+            problems.add(file, a.row, "date", f"{a.worker_id} already has a row for {a.date}")
+        seen.add((a.date, a.worker_id))
     problems.raise_if_any()
     return rota
 
 
-def read_pins(path: Path, scenario: Scenario | None = None) -> list[Pin]:
+def read_pins(
+    path: Path,
+    scenario: Scenario | None = None,
+    within: tuple[dt.date, dt.date] | None = None,
+) -> list[Pin]:
     """Read a pins file ``date,worker_id,shift_id``; an empty shift_id pins a day off.
 
-    With a scenario, unknown workers and shifts are bad input rather than broken pins.
+    A row must keep the comma before an empty shift_id: a short row did not say "off".
+    With a scenario, unknown workers and shifts are bad input rather than broken pins;
+    with ``within`` (first and last day) so is a pin outside the rota's days. Two pins
+    for one worker and day are bad input too: no rota could keep both.
     """
     file = Path(path).name
-    problems, rows = _read_table(Path(path), PIN_COLUMNS, PIN_COLUMNS)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError([InputProblem(str(path), None, None, "file is missing")])
+    problems = Problems()
+    table = read_csv_table(path, PIN_COLUMNS, lambda c: c in PIN_COLUMNS, problems)
+    if table.header is None or any(p.row in (None, 1) for p in problems.items):
+        problems.raise_if_any()  # header problems make every row meaningless
+    needed = table.header.index("shift_id") + 1 if table.header else 3
     out: list[Pin] = []
     workers = {w.id for w in scenario.workers} if scenario else None
-    shifts = {s.id for s in scenario.shifts} if scenario else None
-    for number, row in rows:
+    shifts = _no_meetings(scenario) if scenario else None
+    seen: set[tuple[dt.date, str]] = set()
+    for number, row in table.rows:
+        if table.widths.get(number, needed) < needed:
+            problems.add(
+                file, number, "shift_id",
+                f"the row has {table.widths[number]} cells and no shift_id; leave it empty "
+                "for a day off, but keep its comma",
+            )  # fmt: skip
+            continue
         day = _parse_cell(problems, file, number, "date", row["date"], DATE_FORMAT, "a date")
         worker_id = row["worker_id"]
         if not worker_id:
@@ -230,8 +268,20 @@ def read_pins(path: Path, scenario: Scenario | None = None) -> list[Pin]:
         if shifts is not None and row["shift_id"] and row["shift_id"] not in shifts:
             problems.add(file, number, "shift_id", f"unknown shift {row['shift_id']!r}")
             continue
-        if day is not None and worker_id:
-            out.append((day.date(), worker_id, row["shift_id"] or None))
+        if day is None or not worker_id:
+            continue
+        date = day.date()
+        if within is not None and not within[0] <= date <= within[1]:
+            problems.add(
+                file, number, "date",
+                f"{date} is outside the rota's days, {within[0]} to {within[1]}",
+            )  # fmt: skip
+            continue
+        if (date, worker_id) in seen:
+            problems.add(file, number, "date", f"{worker_id} already has a pin for {date}")
+            continue
+        seen.add((date, worker_id))
+        out.append((date, worker_id, row["shift_id"] or None))
     problems.raise_if_any()
     return out
 
@@ -1095,7 +1145,7 @@ _RULES: dict[str, Callable[[_Ctx], list[Violation]]] = {
 # ---------------------------------------------------------------------------- checking
 
 
-def _horizon(
+def rota_horizon(
     scenario: Scenario, rota: Sequence[Assignment], week: dt.date | None, weeks: int | None
 ) -> tuple[dt.date, int]:
     """The given horizon, or the Monday of the rota's first date and enough weeks for its last."""
@@ -1129,7 +1179,7 @@ def check_rota(
     forbidden successions),
     ``pins`` the dispatcher's pinned cells and ``previous`` the rota to stay close to.
     """
-    week, weeks = _horizon(scenario, rota, week, weeks)
+    week, weeks = rota_horizon(scenario, rota, week, weeks)
     last = week + (7 * weeks - 1) * _DAY
     violations, usable, past = _rota_format(scenario, rota, history, (week, last))
     ctx = _Ctx(scenario, week, weeks, usable, past, pins, previous)

@@ -130,7 +130,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from planner.checker import check_rota, read_history, read_pins, read_rota
+    from planner.checker import check_rota, read_history, read_pins, read_rota, rota_horizon
     from planner.scenario_io import load_scenario
 
     if args.routes:
@@ -143,13 +143,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
             update={"rules": {**scenario.rules, "cover": soft_cover(scenario)}}
         )
     rota = read_rota(Path(args.rota))
-    history = read_history(Path(args.history), scenario) if args.history else []
-    pins = read_pins(Path(args.pin), scenario) if args.pin else []
+    week, weeks = rota_horizon(scenario, rota, args.week, args.weeks)
+    days = (week, week + dt.timedelta(days=7 * weeks - 1))
+    history = read_history(Path(args.history), scenario, before=week) if args.history else []
+    pins = read_pins(Path(args.pin), scenario, within=days) if args.pin else []
     previous = read_rota(Path(args.previous)) if args.previous else None
     report = check_rota(
-        scenario, rota, week=args.week, weeks=args.weeks, history=history, pins=pins,
-        previous=previous,
-    )  # fmt: skip
+        scenario, rota, week=week, weeks=weeks, history=history, pins=pins, previous=previous
+    )
     for v in report.violations:
         print(f"violation [{v.rule}] {v.message}")
     soft = ", ".join(f"{k} {v}" for k, v in sorted(report.penalties.items()))

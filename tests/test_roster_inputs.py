@@ -123,6 +123,61 @@ def test_check_refuses_history_the_scenario_does_not_know(row, column, message, 
     assert f"history.csv, row 2, column '{column}': {message}" in err
 
 
+def check(tmp_path: Path, *extra: str) -> list[str]:
+    rota = write(tmp_path / "rota.csv", "date,worker_id,shift_id\n")
+    return ["check", "--scenario", str(BAOTUN), "--rota", str(rota), "--week", WEEK, *extra]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("2026-12-13,W005,D\n2026-12-13,W005,N", "row 3, column 'date': W005 already has a row"),
+        ("2026-12-13,W005,MM", "row 2, column 'shift_id': unknown shift 'MM'"),
+        ("2026-12-14,W005,D", "row 2, column 'date': 2026-12-14 is not before the planned week"),
+    ],
+)
+def test_check_reads_history_as_strictly_as_roster(rows, message, tmp_path, capsys):
+    """A doubled row would count twice toward monthly overtime; a meeting is never a
+    row; a row inside the week is not history. Each is bad input, as for roster."""
+    history = write(tmp_path / "history.csv", f"date,worker_id,shift_id\n{rows}\n")
+    code, _, err = run(check(tmp_path, "--history", str(history)), capsys)
+    assert code == 2
+    assert f"history.csv, {message}" in err
+    code, _, err = run(roster(tmp_path, "--history", str(history)), capsys)
+    assert code == 2
+    assert f"history.csv, {message}" in err
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("2026-12-21,W005,D", "row 2, column 'date': 2026-12-21 is outside the rota's days"),
+        ("2026-12-14,W005", "row 2, column 'shift_id': the row has 2 cells and no shift_id"),
+        ("2026-12-14,W005,MM", "row 2, column 'shift_id': unknown shift 'MM'"),
+        ("2026-12-14,W005,D\n2026-12-14,W005,", "row 3, column 'date': W005 already has a pin"),
+    ],
+)
+def test_check_reads_pins_as_strictly_as_roster(rows, message, tmp_path, capsys):
+    pins = write(tmp_path / "pins.csv", f"date,worker_id,shift_id\n{rows}\n")
+    code, _, err = run(check(tmp_path, "--pin", str(pins)), capsys)
+    assert code == 2
+    assert f"pins.csv, {message}" in err
+
+
+def test_check_takes_the_horizon_for_pins_from_the_rota(tmp_path, capsys):
+    """Without --week the rota's own Monday bounds the pins: a pin the week after is
+    outside, a pin on the rota's days is checked (and broken here, exit 1)."""
+    rota = write(tmp_path / "rota.csv", "date,worker_id,shift_id\n2026-12-14,W005,D\n")
+    outside = write(tmp_path / "late.csv", "date,worker_id,shift_id\n2026-12-21,W005,D\n")
+    argv = ["check", "--scenario", str(BAOTUN), "--rota", str(rota)]
+    code, _, err = run([*argv, "--pin", str(outside)], capsys)
+    assert code == 2 and "2026-12-21 is outside the rota's days, 2026-12-14 to 2026-12-20" in err
+    inside = write(tmp_path / "off.csv", "date,worker_id,shift_id\n2026-12-14,W005,\n")
+    code, out, _ = run([*argv, "--pin", str(inside)], capsys)
+    assert code == 1
+    assert "violation [pins]" in out
+
+
 # --------------------------------------------------------------------- scenario files
 
 
