@@ -299,6 +299,30 @@ def test_a_fixed_column_changes_the_lp_value_and_a_repeat_solve_keeps_it(
     assert master.solve() == pytest.approx(root)
 
 
+def test_a_dive_step_at_the_bound_prices_nothing(
+    converged: ColumnGeneration, monkeypatch: pytest.MonkeyPatch
+):
+    """A dive step whose LP is already at the proven bound is converged: no line could
+    lower it, so no worker is priced."""
+    cg = converged
+    master = cg.master
+    master.solve()
+    chosen = max(range(len(master.columns)), key=lambda i: master.columns[i][0].solution_value())
+    cg.fixed = {master.columns[chosen][1].worker: chosen}
+    master.fix(chosen, True)
+    stepped = master.solve()
+
+    def no_pricing(w: int) -> None:
+        raise AssertionError("priced a worker with the LP at the bound")
+
+    monkeypatch.setattr(cg, "_pricer", no_pricing)
+    cg.bound = stepped  # a bound this step's LP has reached (Curtois 12: 4040 all along)
+    assert cg.converge(time.monotonic() + 30)
+    cg.bound = stepped - 0.5  # below it, the step prices again
+    with pytest.raises(AssertionError, match="priced a worker"):
+        cg.converge(time.monotonic() + 30)
+
+
 def test_a_dive_late_on_its_pace_fixes_more_workers_a_step(converged: ColumnGeneration):
     """One worker a step while the last steps' pace fixes the free ones in time; as many
     more as the pace needs when it would not (10 s a worker, 2 free, 7 s left: 3)."""

@@ -689,6 +689,11 @@ class ColumnGeneration:
             self.rounds += 1
             began = time.monotonic()
             value = self.master.solve()
+            if self.fixed and _at_bound(self.bound, value):
+                # a dive's LP already at the root bound: no line can lower it, so pricing
+                # would only trade one optimal LP for another (Curtois 12's dive keeps its
+                # LP at 4040, the optimum, until some 45 of its 60 workers are fixed)
+                return True
             # every dual is read before any line is added: GLOP forgets them on a change
             y = self.master.row_duals()
             mu = {w: float(self.master.convex[w].dual_value()) for w in free}
@@ -1128,6 +1133,12 @@ def _values(cg: ColumnGeneration, rota: dict[int, Line]) -> dict[tuple[int, int,
         for d in range(cg.days)
         for s in range(cg.shifts)
     }
+
+
+def _at_bound(bound: float | None, value: float) -> bool:
+    """Whether an LP's ``value`` is the proven ``bound`` itself (up to round-off): the
+    full master LP, every line priced, could be no lower."""
+    return bound is not None and value <= bound + 1e-6 * max(1.0, abs(bound))
 
 
 def _settled(bound: float, value: float) -> bool:
