@@ -191,6 +191,13 @@ def _no_meetings(scenario: Scenario) -> set[str]:
     return {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
 
 
+def _shift_problem(scenario: Scenario, shift_id: str) -> str:
+    """What is wrong with a history or pin row's shift id."""
+    if any(s.id == shift_id and s.kind == ShiftKind.MEETING for s in scenario.shifts):
+        return f"{shift_id!r} is the meeting: it belongs to the shifts that include it, never a row"
+    return f"unknown shift {shift_id!r}"
+
+
 def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) -> list[Assignment]:
     """A history file read as :func:`read_rota` does, its rows checked against the scenario.
 
@@ -217,7 +224,7 @@ def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) 
         if a.grid is not None and a.grid not in grids:
             problems.add(file, a.row, "grid", f"unknown grid {a.grid!r}")
         if a.shift_id not in shifts:
-            problems.add(file, a.row, "shift_id", f"unknown shift {a.shift_id!r}")
+            problems.add(file, a.row, "shift_id", _shift_problem(scenario, a.shift_id))
         if (a.date, a.worker_id) in seen:
             problems.add(file, a.row, "date", f"{a.worker_id} already has a row for {a.date}")
         seen.add((a.date, a.worker_id))
@@ -265,8 +272,8 @@ def read_pins(
         elif workers is not None and worker_id not in workers:
             problems.add(file, number, "worker_id", f"unknown worker {worker_id!r}")
             continue
-        if shifts is not None and row["shift_id"] and row["shift_id"] not in shifts:
-            problems.add(file, number, "shift_id", f"unknown shift {row['shift_id']!r}")
+        if scenario and shifts is not None and row["shift_id"] and row["shift_id"] not in shifts:
+            problems.add(file, number, "shift_id", _shift_problem(scenario, row["shift_id"]))
             continue
         if day is None or not worker_id:
             continue

@@ -132,7 +132,7 @@ def check(tmp_path: Path, *extra: str) -> list[str]:
     ("rows", "message"),
     [
         ("2026-12-13,W005,D\n2026-12-13,W005,N", "row 3, column 'date': W005 already has a row"),
-        ("2026-12-13,W005,MM", "row 2, column 'shift_id': unknown shift 'MM'"),
+        ("2026-12-13,W005,MM", "row 2, column 'shift_id': 'MM' is the meeting"),
         ("2026-12-14,W005,D", "row 2, column 'date': 2026-12-14 is not before the planned week"),
     ],
 )
@@ -153,7 +153,7 @@ def test_check_reads_history_as_strictly_as_roster(rows, message, tmp_path, caps
     [
         ("2026-12-21,W005,D", "row 2, column 'date': 2026-12-21 is outside the rota's days"),
         ("2026-12-14,W005", "row 2, column 'shift_id': the row has 2 cells and no shift_id"),
-        ("2026-12-14,W005,MM", "row 2, column 'shift_id': unknown shift 'MM'"),
+        ("2026-12-14,W005,MM", "row 2, column 'shift_id': 'MM' is the meeting"),
         ("2026-12-14,W005,D\n2026-12-14,W005,", "row 3, column 'date': W005 already has a pin"),
     ],
 )
