@@ -40,6 +40,8 @@ ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start",
 """Columns of ``rota.csv``; history files need only the required ones."""
 ROTA_REQUIRED = ("date", "worker_id", "shift_id")
 PIN_COLUMNS = ("date", "worker_id", "shift_id")
+REQUIRED_ONLY = ROTA_REQUIRED
+"""What a rota read as input (history) is read for; its other columns are not checked."""
 FORMAT_RULE = "rota_format"
 """Name under which inconsistencies between a rota and its scenario are reported."""
 ALWAYS_HARD = frozenset({"one_shift_per_day"})
@@ -121,7 +123,10 @@ def _parse_cell(
         problems.add(file, row, column, f"{what} is required")
         return None
     try:
-        return dt.datetime.strptime(text, fmt)
+        parsed = dt.datetime.strptime(text, fmt)
+        if parsed.strftime(fmt) != text:  # 2026-12-3: strptime reads it, a reader may not
+            raise ValueError(text)
+        return parsed
     except ValueError:
         shape = fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
         shape = shape.replace("%H", "HH").replace("%M", "MM")
@@ -130,27 +135,30 @@ def _parse_cell(
 
 
 def _read_table(
-    path: Path, columns: Sequence[str], required: Sequence[str]
+    path: Path, columns: Sequence[str], required: Sequence[str], *, any_column: bool = False
 ) -> tuple[Problems, list[tuple[int, dict[str, str]]]]:
     path = Path(path)
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "file is missing")])
     problems = Problems()
-    rows = read_csv_rows(path, required, lambda c: c in columns, problems)
+    rows = read_csv_rows(path, required, lambda c: any_column or c in columns, problems)
     if any(p.row in (None, 1) for p in problems.items):
         problems.raise_if_any()  # header problems make every row meaningless
     return problems, rows
 
 
-def read_rota(path: Path) -> list[Assignment]:
+def read_rota(path: Path, *, as_input: bool = False) -> list[Assignment]:
     """Read a ``rota.csv`` (or a history file with just ``date,worker_id,shift_id``).
 
     Every malformed cell is reported at once in an :class:`InputError` naming the file,
     the row (the header is row 1) and the column. Whether the rows agree with a scenario
-    is :func:`check_rota`'s business, not this function's.
+    is :func:`check_rota`'s business, not this function's. ``as_input`` reads a rota fed
+    to the check (history) as ``planner roster`` does: other columns, ``start`` and
+    ``end`` among them, are ignored rather than checked.
     """
     file = Path(path).name
-    problems, rows = _read_table(Path(path), ROTA_COLUMNS, ROTA_REQUIRED)
+    columns = REQUIRED_ONLY if as_input else ROTA_COLUMNS
+    problems, rows = _read_table(Path(path), columns, ROTA_REQUIRED, any_column=as_input)
     out: list[Assignment] = []
     for number, row in rows:
         day = _parse_cell(problems, file, number, "date", row["date"], DATE_FORMAT, "a date")
@@ -162,7 +170,7 @@ def read_rota(path: Path) -> list[Assignment]:
             problems.add(file, number, "shift_id", "shift_id is required (days off have no row)")
         times: dict[str, dt.datetime | None] = {}
         for column in ("start", "end"):
-            text = row.get(column, "")
+            text = row.get(column, "") if column in columns else ""
             times[column] = (
                 _parse_cell(problems, file, number, column, text, TIMESTAMP_FORMAT, "a time")
                 if text
@@ -206,7 +214,7 @@ def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) 
     ``before`` (the horizon's first day) is bad input, as ``planner roster`` says, not a
     violation.
     """
-    rota = read_rota(path)
+    rota = read_rota(path, as_input=True)
     file = Path(path).name
     problems = Problems()
     workers = {w.id for w in scenario.workers}
@@ -214,6 +222,7 @@ def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) 
     shifts = _no_meetings(scenario)
     seen: set[tuple[dt.date, str]] = set()
     for a in rota:
+        found = len(problems.items)
         if before is not None and a.date >= before:
             problems.add(
                 file, a.row, "date",
@@ -225,6 +234,8 @@ def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) 
             problems.add(file, a.row, "grid", f"unknown grid {a.grid!r}")
         if a.shift_id not in shifts:
             problems.add(file, a.row, "shift_id", _shift_problem(scenario, a.shift_id))
+        if len(problems.items) > found:
+            continue  # a bad row is not the first row of its day
         if (a.date, a.worker_id) in seen:
             problems.add(file, a.row, "date", f"{a.worker_id} already has a row for {a.date}")
         seen.add((a.date, a.worker_id))
@@ -249,7 +260,7 @@ def read_pins(
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "file is missing")])
     problems = Problems()
-    table = read_csv_table(path, PIN_COLUMNS, lambda c: c in PIN_COLUMNS, problems)
+    table = read_csv_table(path, PIN_COLUMNS, lambda c: True, problems)  # others ignored
     if table.header is None or any(p.row in (None, 1) for p in problems.items):
         problems.raise_if_any()  # header problems make every row meaningless
     needed = table.header.index("shift_id") + 1 if table.header else 3
@@ -439,10 +450,11 @@ def _rota_format(
     """Check the rota against the scenario; return the problems and the usable rows.
 
     Rows naming an unknown worker or shift, or dated outside the horizon, are reported
-    and left out of every rule. History rows are not checked, except that a known
-    worker's row naming an unknown shift is reported (its times are unknown, so the
-    sliding-window rules could not be evaluated honestly); history rows of workers no
-    longer in the scenario, and rows dated inside the horizon, are ignored.
+    and left out of every rule. History read from disk was vetted by
+    :func:`read_history`; history handed in directly is only guarded: a known worker's
+    row naming an unknown shift is reported (its times are unknown, so the
+    sliding-window rules could not be evaluated honestly), rows of workers no longer in
+    the scenario, and rows dated inside the horizon, are ignored.
     """
     first, last = days
     workers = {w.id: w for w in scenario.workers}

@@ -181,6 +181,11 @@ class CsvTable:
 BOM = b"\xef\xbb\xbf"
 
 
+def _csv_error(exc: csv.Error) -> str:
+    """A CSV reader's complaint, with the usual cause of it."""
+    return f'not readable as CSV ({exc}); an unclosed quote " is the usual cause'
+
+
 def read_csv_table(
     path: Path,
     required: Sequence[str],
@@ -206,6 +211,9 @@ def read_csv_table(
     except StopIteration:
         problems.add(name, 1, None, "the file is empty; it needs a header row")
         return CsvTable()
+    except csv.Error as exc:
+        problems.add(name, 1, None, _csv_error(exc))
+        return CsvTable()
     table = CsvTable(header=header)
     for col in required:
         if col not in header:
@@ -218,19 +226,26 @@ def read_csv_table(
         if n > 1:
             problems.add(name, 1, col, f"column appears {n} times in the header")
     id_col = header.index("id") if "id" in header else None
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if id_col is not None and id_col < len(cells) and cells[id_col].strip():
-            table.ids.append(cells[id_col].strip())
-        if len(cells) > len(header):
-            problems.add(
-                name, number, None, f"{len(cells)} cells but the header has {len(header)} columns"
-            )
-            continue
-        padded = cells + [""] * (len(header) - len(cells))
-        table.widths[number] = len(cells)
-        table.rows.append((number, {h: c.strip() for h, c in zip(header, padded, strict=True)}))
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if id_col is not None and id_col < len(cells) and cells[id_col].strip():
+                table.ids.append(cells[id_col].strip())
+            if len(cells) > len(header):
+                problems.add(
+                    name,
+                    number,
+                    None,
+                    f"{len(cells)} cells but the header has {len(header)} columns",
+                )
+                continue
+            padded = cells + [""] * (len(header) - len(cells))
+            table.widths[number] = len(cells)
+            table.rows.append((number, {h: c.strip() for h, c in zip(header, padded, strict=True)}))
+    except csv.Error as exc:  # the row after the last one read
+        problems.add(name, number + 1, None, _csv_error(exc))
     return table
 
 

@@ -164,6 +164,51 @@ def test_check_reads_pins_as_strictly_as_roster(rows, message, tmp_path, capsys)
     assert f"pins.csv, {message}" in err
 
 
+@pytest.mark.parametrize("command", ["check", "roster"])
+@pytest.mark.parametrize(
+    ("option", "text", "message"),
+    [
+        ("--history", "2026-12-3,W005,D", "row 2, column 'date': expected a date YYYY-MM-DD"),
+        ("--history", "20261213,W005,D", "row 2, column 'date': expected a date YYYY-MM-DD"),
+        ("--pin", "2026-12-14,W005,D\n2026-12-4,W005,D", "row 3, column 'date': expected"),
+        ("--history", '2026-12-13,"W005,D\n' + "2026-12-12,W005,D\n" * 9000, "row 2: not readable"),
+        ("--history", "2026-12-13,W005,MM\n2026-12-13,W005,D", "row 2, column 'shift_id'"),
+    ],
+)
+def test_check_and_roster_refuse_the_same_cells_files(
+    command, option, text, message, tmp_path, capsys, monkeypatch
+):
+    """One bad cells file, the same verdict from both commands: dates exactly
+    YYYY-MM-DD, an unclosed quote is bad input (not a traceback), and a bad row is
+    reported once, not again as its day's second row."""
+    no_solve(monkeypatch)
+    cells = write(tmp_path / "cells.csv", f"date,worker_id,shift_id\n{text}\n")
+    argv = (
+        check(tmp_path, option, str(cells))
+        if command == "check"
+        else roster(tmp_path, option, str(cells))
+    )
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    assert f"cells.csv, {message}" in err
+    assert "already has" not in err
+
+
+@pytest.mark.parametrize("option", ["--history", "--pin"])
+def test_check_ignores_the_columns_roster_ignores(option, tmp_path, capsys, monkeypatch):
+    """Extra columns (a note, Excel's trailing comma, a history's own times) mean nothing
+    to either command: check reads the file on, as roster does."""
+    if option == "--pin":
+        text = "date,worker_id,shift_id,grid,note,\n2026-12-14,W005,,B01,ill,\n"
+    else:
+        text = "date,worker_id,shift_id,start,note\n2026-12-13,W005,D,xx,ok\n"
+    cells = write(tmp_path / "cells.csv", text)
+    code, out, err = run(check(tmp_path, option, str(cells)), capsys)
+    assert code == 1, err  # the empty rota breaks cover: read, then checked
+    assert "rota.csv: INVALID" in out
+
+
 def test_check_takes_the_horizon_for_pins_from_the_rota(tmp_path, capsys):
     """Without --week the rota's own Monday bounds the pins: a pin the week after is
     outside, a pin on the rota's days is checked (and broken here, exit 1)."""

@@ -56,8 +56,12 @@ def read_cells(
             continue
         try:
             day = dt.date.fromisoformat(row["date"])
+            if day.isoformat() != row["date"]:  # 20261214 is ISO too, but not the format
+                raise ValueError(row["date"])
         except ValueError:
-            problems.add(path.name, number, "date", f"expected YYYY-MM-DD, got {row['date']!r}")
+            problems.add(
+                path.name, number, "date", f"expected a date YYYY-MM-DD, got {row['date']!r}"
+            )
             continue
         if within is not None and not within[0] <= day <= within[1]:
             problems.add(
