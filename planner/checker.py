@@ -207,7 +207,8 @@ def _shift_problem(scenario: Scenario, shift_id: str) -> str:
 
 
 def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) -> list[Assignment]:
-    """A history file read as :func:`read_rota` does, its rows checked against the scenario.
+    """A history file (or a ``--previous`` rota, with no ``before``) read as
+    :func:`read_rota` does, its rows checked against the scenario.
 
     History is input to the check, not what is checked: a worker, grid or shift the
     scenario does not know, a second row for one worker and day, or a row on or after

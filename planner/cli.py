@@ -147,7 +147,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     days = (week, week + dt.timedelta(days=7 * weeks - 1))
     history = read_history(Path(args.history), scenario, before=week) if args.history else []
     pins = read_pins(Path(args.pin), scenario, within=days) if args.pin else []
-    previous = read_rota(Path(args.previous)) if args.previous else None
+    previous = read_history(Path(args.previous), scenario) if args.previous else None
     report = check_rota(
         scenario, rota, week=week, weeks=weeks, history=history, pins=pins, previous=previous
     )

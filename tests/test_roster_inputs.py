@@ -173,6 +173,7 @@ def test_check_reads_pins_as_strictly_as_roster(rows, message, tmp_path, capsys)
         ("--pin", "2026-12-14,W005,D\n2026-12-4,W005,D", "row 3, column 'date': expected"),
         ("--history", '2026-12-13,"W005,D\n' + "2026-12-12,W005,D\n" * 9000, "row 2: not readable"),
         ("--history", "2026-12-13,W005,MM\n2026-12-13,W005,D", "row 2, column 'shift_id'"),
+        ("--previous", "2026-12-14,W999,D", "row 2, column 'worker_id': unknown worker 'W999'"),
     ],
 )
 def test_check_and_roster_refuse_the_same_cells_files(
