@@ -13,7 +13,7 @@ from planner.scenario_io import Problems, read_csv_table
 REQUIRED = ("date", "worker_id", "shift_id")
 
 
-def shift_problem(scenario: Scenario, shift_id: str) -> str:
+def _shift_problem(scenario: Scenario, shift_id: str) -> str:
     """What is wrong with a cell's shift id that no row may name."""
     if any(s.id == shift_id and s.kind == ShiftKind.MEETING for s in scenario.shifts):
         return f"{shift_id!r} is the meeting: it belongs to the shifts that include it, never a row"
@@ -83,7 +83,7 @@ def read_cells(
             problems.add(path.name, number, "shift_id", "a shift id is needed")
             continue
         if shift is not None and shift not in shifts:
-            problems.add(path.name, number, "shift_id", shift_problem(scenario, shift))
+            problems.add(path.name, number, "shift_id", _shift_problem(scenario, shift))
             continue
         key = (day, row["worker_id"])
         if key in seen:
