@@ -238,6 +238,16 @@ def test_version(capsys):
     assert capsys.readouterr().out == f"planner {__version__}\n"
 
 
+def test_python_m_planner_is_the_same_command():
+    """Cron lines may call ``python -m planner``: same output, same exit codes."""
+    ok = subprocess.run([sys.executable, "-m", "planner", "--version"], capture_output=True,
+                        text=True, cwd=REPO, check=False)  # fmt: skip
+    assert (ok.returncode, ok.stdout) == (0, f"planner {__version__}\n")
+    bad = subprocess.run([sys.executable, "-m", "planner", "nonsense"], capture_output=True,
+                         text=True, cwd=REPO, check=False)  # fmt: skip
+    assert bad.returncode == 2 and "usage: planner" in bad.stderr
+
+
 @pytest.mark.parametrize("argv", [[], ["scenario"], ["scenario", "check"], ["nonsense"]])
 def test_usage_errors_exit_2(argv, capsys):
     assert run(argv) == 2
