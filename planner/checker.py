@@ -34,14 +34,12 @@ from planner.domain import (
     ShiftType,
     Worker,
 )
-from planner.scenario_io import Problems, read_csv_rows, read_csv_table
+from planner.scenario_io import CsvTable, Problems, read_csv_table
 
 ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
 """Columns of ``rota.csv``; history files need only the required ones."""
 ROTA_REQUIRED = ("date", "worker_id", "shift_id")
 PIN_COLUMNS = ("date", "worker_id", "shift_id")
-REQUIRED_ONLY = ROTA_REQUIRED
-"""What a rota read as input (history) is read for; its other columns are not checked."""
 FORMAT_RULE = "rota_format"
 """Name under which inconsistencies between a rota and its scenario are reported."""
 ALWAYS_HARD = frozenset({"one_shift_per_day"})
@@ -136,15 +134,16 @@ def _parse_cell(
 
 def _read_table(
     path: Path, columns: Sequence[str], required: Sequence[str], *, any_column: bool = False
-) -> tuple[Problems, list[tuple[int, dict[str, str]]]]:
+) -> tuple[Problems, CsvTable]:
+    """The file's table, its row problems to add to; stops at once on header problems."""
     path = Path(path)
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "file is missing")])
     problems = Problems()
-    rows = read_csv_rows(path, required, lambda c: any_column or c in columns, problems)
-    if any(p.row in (None, 1) for p in problems.items):
+    table = read_csv_table(path, required, lambda c: any_column or c in columns, problems)
+    if table.header is None or any(p.row in (None, 1) for p in problems.items):
         problems.raise_if_any()  # header problems make every row meaningless
-    return problems, rows
+    return problems, table
 
 
 def read_rota(path: Path, *, as_input: bool = False) -> list[Assignment]:
@@ -157,10 +156,9 @@ def read_rota(path: Path, *, as_input: bool = False) -> list[Assignment]:
     ``end`` among them, are ignored rather than checked.
     """
     file = Path(path).name
-    columns = REQUIRED_ONLY if as_input else ROTA_COLUMNS
-    problems, rows = _read_table(Path(path), columns, ROTA_REQUIRED, any_column=as_input)
+    problems, table = _read_table(Path(path), ROTA_COLUMNS, ROTA_REQUIRED, any_column=as_input)
     out: list[Assignment] = []
-    for number, row in rows:
+    for number, row in table.rows:
         day = _parse_cell(problems, file, number, "date", row["date"], DATE_FORMAT, "a date")
         worker_id = row["worker_id"]
         shift_id = row["shift_id"]
@@ -170,7 +168,7 @@ def read_rota(path: Path, *, as_input: bool = False) -> list[Assignment]:
             problems.add(file, number, "shift_id", "shift_id is required (days off have no row)")
         times: dict[str, dt.datetime | None] = {}
         for column in ("start", "end"):
-            text = row.get(column, "") if column in columns else ""
+            text = "" if as_input else row.get(column, "")
             times[column] = (
                 _parse_cell(problems, file, number, column, text, TIMESTAMP_FORMAT, "a time")
                 if text
@@ -257,17 +255,12 @@ def read_pins(
     for one worker and day are bad input too: no rota could keep both.
     """
     file = Path(path).name
-    path = Path(path)
-    if not path.is_file():
-        raise InputError([InputProblem(str(path), None, None, "file is missing")])
-    problems = Problems()
-    table = read_csv_table(path, PIN_COLUMNS, lambda c: True, problems)  # others ignored
-    if table.header is None or any(p.row in (None, 1) for p in problems.items):
-        problems.raise_if_any()  # header problems make every row meaningless
-    needed = table.header.index("shift_id") + 1 if table.header else 3
+    problems, table = _read_table(Path(path), PIN_COLUMNS, PIN_COLUMNS, any_column=True)
+    assert table.header is not None  # else _read_table raised
+    needed = table.header.index("shift_id") + 1
     out: list[Pin] = []
     workers = {w.id for w in scenario.workers} if scenario else None
-    shifts = _no_meetings(scenario) if scenario else None
+    shifts = _no_meetings(scenario) if scenario else set()
     seen: set[tuple[dt.date, str]] = set()
     for number, row in table.rows:
         if table.widths.get(number, needed) < needed:
@@ -284,7 +277,7 @@ def read_pins(
         elif workers is not None and worker_id not in workers:
             problems.add(file, number, "worker_id", f"unknown worker {worker_id!r}")
             continue
-        if scenario and shifts is not None and row["shift_id"] and row["shift_id"] not in shifts:
+        if scenario is not None and row["shift_id"] and row["shift_id"] not in shifts:
             problems.add(file, number, "shift_id", _shift_problem(scenario, row["shift_id"]))
             continue
         if day is None or not worker_id:
