@@ -34,7 +34,7 @@ from planner.domain import (
     ShiftType,
     Worker,
 )
-from planner.scenario_io import CsvTable, Problems, read_csv_table
+from planner.scenario_io import CsvTable, Problems, not_a_file, read_csv_table
 
 ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
 """Columns of ``rota.csv``; history files need only the required ones."""
@@ -137,8 +137,8 @@ def _read_table(
 ) -> tuple[Problems, CsvTable]:
     """The file's table, its row problems to add to; stops at once on header problems."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError([InputProblem(str(path), None, None, "file is missing")])
+    if (why := not_a_file(path)) is not None:
+        raise InputError([InputProblem(str(path), None, None, why)])
     problems = Problems()
     table = read_csv_table(path, required, lambda c: any_column or c in columns, problems)
     if table.header is None or any(p.row in (None, 1) for p in problems.items):

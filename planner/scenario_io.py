@@ -205,7 +205,8 @@ def read_csv_table(
             name, row, None, f"not UTF-8 text ({exc.reason} at byte {at}); save it as CSV UTF-8"
         )
         return CsvTable()
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unclosed quote is an error here, not a cell swallowing the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -279,9 +280,8 @@ def parse_opening_hours(text: str) -> list[dict[str, str]]:
 
 
 def _load_toml(path: Path, problems: Problems) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+    try:  # Excel-style BOM accepted, as in the CSV files
+        return tomllib.loads(path.read_bytes().removeprefix(BOM).decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         problems.add(path.name, None, None, f"not valid TOML: {exc}")
     except UnicodeDecodeError as exc:
@@ -333,8 +333,8 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     problems = Problems()
     if not root.is_dir():
         raise InputError([InputProblem(str(root), None, None, "no such scenario folder")])
-    if not (root / SCENARIO_FILE).is_file():
-        raise InputError([InputProblem(str(root / SCENARIO_FILE), None, None, "file is missing")])
+    if (why := not_a_file(root / SCENARIO_FILE)) is not None:
+        raise InputError([InputProblem(str(root / SCENARIO_FILE), None, None, why)])
     doc = _load_toml(root / SCENARIO_FILE, problems)
     problems.raise_if_any()
 
@@ -424,6 +424,13 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
     return scenario
 
 
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (missing, or a folder), or None."""
+    if path.is_file():
+        return None
+    return "is a folder, not a file" if path.is_dir() else "file is missing"
+
+
 def _load_rows(
     path: Path,
     columns: Sequence[str],
@@ -432,9 +439,9 @@ def _load_rows(
     *,
     optional_file: bool = False,
 ) -> list[tuple[int, M]]:
-    if not path.is_file():
-        if not optional_file:
-            problems.add(path.name, None, None, "file is missing")
+    if (why := not_a_file(path)) is not None:
+        if not optional_file or path.exists():
+            problems.add(path.name, None, None, why)
         return []
     required = [c for c in columns if c not in OPTIONAL_COLUMNS]
     out: list[tuple[int, M]] = []
@@ -449,8 +456,8 @@ def _load_workers(
     path: Path, skill_codes: Sequence[str], problems: Problems
 ) -> tuple[list[tuple[int, Worker]], list[str] | None]:
     """Valid workers, and the id cells of all rows (None when the file cannot be read)."""
-    if not path.is_file():
-        problems.add(path.name, None, None, "file is missing")
+    if (why := not_a_file(path)) is not None:
+        problems.add(path.name, None, None, why)
         return [], None
     skill_columns = {SKILL_COLUMN_PREFIX + code: code for code in skill_codes}
     required = [c for c in WORKER_COLUMNS if c not in OPTIONAL_COLUMNS]
@@ -489,7 +496,9 @@ def _load_workers(
 
 
 def _load_sites(path: Path, problems: Problems) -> list[tuple[int, InspectionSite]]:
-    if not path.is_file():
+    if (why := not_a_file(path)) is not None:
+        if path.exists():
+            problems.add(path.name, None, None, why)
         return []
     required = [c for c in SITE_COLUMNS if c not in OPTIONAL_COLUMNS]
     out: list[tuple[int, InspectionSite]] = []
@@ -576,6 +585,9 @@ def _check_references(
         if g.base in grid_ids and g.base != g.id:
             problems.add(toml, f"[[grids]] {g.id}", "base", "a base grid id must not be a grid id")
     for s in shifts:
+        for nxt in s.forbidden_next:
+            where = f"[[shifts]] {s.id}"
+            _unknown(problems, toml, where, "forbidden_next", nxt, shift_ids, "shift")
         if s.includes_meeting and s.kind == ShiftKind.MEETING:
             problems.add(
                 toml, f"[[shifts]] {s.id}", "includes_meeting", "a meeting cannot include itself"
@@ -607,6 +619,14 @@ def _check_references(
         for n, rq in requests:
             _unknown(problems, REQUESTS_FILE, n, "worker_id", rq.worker_id, worker_ids, "worker")
     for n, rq in requests:
+        if rq.kind == "day_off" and rq.shift_id is not None:
+            # the whole day is asked for: a shift named here means shift_off was meant
+            problems.add(
+                REQUESTS_FILE,
+                n,
+                "shift_id",
+                "a day_off request takes no shift_id (for one shift use shift_off)",
+            )
         if rq.shift_id is not None:
             _unknown(problems, REQUESTS_FILE, n, "shift_id", rq.shift_id, shift_ids, "shift")
             if rq.shift_id in meeting_ids:

@@ -196,6 +196,22 @@ def test_check_and_roster_refuse_the_same_cells_files(
     assert "already has" not in err
 
 
+@pytest.mark.parametrize("command", ["check", "roster"])
+@pytest.mark.parametrize("option", ["--history", "--pin", "--previous"])
+def test_a_folder_given_as_a_cells_file(command, option, tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    folder = tmp_path / "cells.csv"
+    folder.mkdir()
+    argv = (
+        check(tmp_path, option, str(folder))
+        if command == "check"
+        else roster(tmp_path, option, str(folder))
+    )
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert f"{folder}: is a folder, not a file" in err
+
+
 @pytest.mark.parametrize("option", ["--history", "--pin"])
 def test_check_ignores_the_columns_roster_ignores(option, tmp_path, capsys, monkeypatch):
     """Extra columns (a note, Excel's trailing comma, a history's own times) mean nothing

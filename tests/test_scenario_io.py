@@ -543,6 +543,63 @@ def test_missing_required_csv_file(tiny, name):
     assert tiny.only_problem() == InputProblem(name, None, None, "file is missing")
 
 
+@pytest.mark.parametrize("name", ["workers.csv", "leave.csv", "requests.csv", "sites.csv"])
+def test_a_folder_where_a_file_belongs(tiny, name):
+    """Optional files too: a folder named requests.csv is a mistake, not 'no requests'."""
+    tiny.path(name).unlink()
+    tiny.path(name).mkdir()
+    assert tiny.only_problem() == InputProblem(name, None, None, "is a folder, not a file")
+
+
+def test_scenario_toml_as_a_folder(tiny):
+    tiny.path("scenario.toml").unlink()
+    tiny.path("scenario.toml").mkdir()
+    with pytest.raises(InputError) as info:
+        tiny.load()
+    assert info.value.problems == [
+        InputProblem(str(tiny.path("scenario.toml")), None, None, "is a folder, not a file")
+    ]
+
+
+def test_unclosed_quote_in_a_last_column_is_refused(tiny):
+    """A free-text note opened with a quote and never closed would swallow every row
+    after it (W1's leave lost without a word): it is refused at the row it opens on."""
+    tiny.write("leave.csv", TINY_LEAVE_HEADER + 'W2,2026-12-08,2026-12-09,annual,"doctor\n'
+               "W1,2026-12-10,2026-12-11,sick,\n")  # fmt: skip
+    assert tiny.only_problem() == InputProblem(
+        "leave.csv",
+        2,
+        None,
+        'not readable as CSV (unexpected end of data); an unclosed quote " is the usual cause',
+    )
+
+
+def test_scenario_toml_with_a_bom_loads(tiny):
+    """Excel-minded editors save a BOM; the CSV files accept it, so does scenario.toml."""
+    plain = tiny.load()
+    raw = tiny.path("scenario.toml").read_bytes()
+    tiny.path("scenario.toml").write_bytes(b"\xef\xbb\xbf" + raw)
+    assert tiny.load() == plain
+
+
+def test_unknown_shift_in_forbidden_next(tiny):
+    tiny.set_toml("shifts", "N", "forbidden_next", '["D", "Q"]')
+    assert tiny.only_problem() == InputProblem(
+        "scenario.toml", "[[shifts]] N", "forbidden_next", "unknown shift 'Q'; known: D, N"
+    )
+
+
+def test_day_off_request_with_a_shift(tiny):
+    """A whole day asked off with a shift named: shift_off was probably meant; say so."""
+    tiny.set_cell("requests.csv", 2, "kind", "day_off")
+    assert tiny.only_problem() == InputProblem(
+        "requests.csv",
+        2,
+        "shift_id",
+        "a day_off request takes no shift_id (for one shift use shift_off)",
+    )
+
+
 def test_sites_file_is_optional(tiny):
     # a community may be rostered before its sites are entered
     tiny.path("sites.csv").unlink()

@@ -8,7 +8,7 @@ from pathlib import Path
 from planner._errors import InputError, InputProblem
 from planner.domain import Scenario, ShiftKind
 from planner.roster.problem import Cell
-from planner.scenario_io import Problems, read_csv_table
+from planner.scenario_io import Problems, not_a_file, read_csv_table
 
 REQUIRED = ("date", "worker_id", "shift_id")
 
@@ -35,8 +35,8 @@ def read_cells(
     drop in silence.
     """
     problems = Problems()
-    if not path.is_file():
-        raise InputError([InputProblem(str(path), None, None, "file is missing")])
+    if (why := not_a_file(path)) is not None:
+        raise InputError([InputProblem(str(path), None, None, why)])
     workers = {w.id for w in scenario.workers}
     grids = {g.id for g in scenario.grids}
     shifts = {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
