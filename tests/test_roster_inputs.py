@@ -164,6 +164,11 @@ def test_check_reads_pins_as_strictly_as_roster(rows, message, tmp_path, capsys)
     assert f"pins.csv, {message}" in err
 
 
+def either(command: str, tmp_path: Path, *extra: str) -> list[str]:
+    """The argv of ``planner check`` or ``planner roster``: for inputs both read."""
+    return check(tmp_path, *extra) if command == "check" else roster(tmp_path, *extra)
+
+
 @pytest.mark.parametrize("command", ["check", "roster"])
 @pytest.mark.parametrize(
     ("option", "text", "message"),
@@ -184,12 +189,7 @@ def test_check_and_roster_refuse_the_same_cells_files(
     reported once, not again as its day's second row."""
     no_solve(monkeypatch)
     cells = write(tmp_path / "cells.csv", f"date,worker_id,shift_id\n{text}\n")
-    argv = (
-        check(tmp_path, option, str(cells))
-        if command == "check"
-        else roster(tmp_path, option, str(cells))
-    )
-    code, _, err = run(argv, capsys)
+    code, _, err = run(either(command, tmp_path, option, str(cells)), capsys)
     assert code == 2
     assert "Traceback" not in err
     assert f"cells.csv, {message}" in err
@@ -202,12 +202,7 @@ def test_a_folder_given_as_a_cells_file(command, option, tmp_path, capsys, monke
     no_solve(monkeypatch)
     folder = tmp_path / "cells.csv"
     folder.mkdir()
-    argv = (
-        check(tmp_path, option, str(folder))
-        if command == "check"
-        else roster(tmp_path, option, str(folder))
-    )
-    code, _, err = run(argv, capsys)
+    code, _, err = run(either(command, tmp_path, option, str(folder)), capsys)
     assert code == 2
     assert f"{folder}: is a folder, not a file" in err
 
