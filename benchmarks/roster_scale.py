@@ -4,6 +4,10 @@ Prints a table (wall time, objective, bound, gap, status) and writes JSON. Every
 re-checked by the independent checker.
 
     python benchmarks/roster_scale.py --out OUT [--cases baotun-1w baotun-4w synth-600w-80g]
+                                      [--lookahead WEEKS]
+
+``--lookahead`` defaults to ``planner roster``'s own (1 week), so the figures are the
+command's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from planner.roster.solve import solve_roster
 from planner.scenario_io import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+LOOKAHEAD = 1
+"""``planner roster``'s default ``--lookahead``."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Row:
     case: str
     workers: int
     weeks: int
+    lookahead: int
     status: str
     objective: int | None
     bound: int | None
@@ -68,23 +75,24 @@ def _scenario(name: str) -> Scenario:
     return generate_scenario(workers=600, grids=80, sites=0, seed=7)
 
 
-def run(case: Case, seed: int, workers: int) -> Row:
+def run(case: Case, seed: int, workers: int, lookahead: int = LOOKAHEAD) -> Row:
     """Solve one case and re-check its rota."""
     scenario = _scenario(case.name)
-    problem = RosterProblem(scenario, scenario.info.default_week, case.weeks)
+    problem = RosterProblem(scenario, scenario.info.default_week, case.weeks, lookahead=lookahead)
     started = time.monotonic()
     try:
         result = solve_roster(problem, time_limit=case.time_limit, seed=seed, workers=workers)
     except PlannerError as exc:  # a benchmark row records an infeasible or timed-out run
-        return Row(case.name, len(scenario.workers), case.weeks, type(exc).__name__, None, None,
-                   None, time.monotonic() - started, None, case.goal, False)  # fmt: skip
+        return Row(case.name, len(scenario.workers), case.weeks, lookahead, type(exc).__name__,
+                   None, None, None, time.monotonic() - started, None, case.goal,
+                   False)  # fmt: skip
     seconds = time.monotonic() - started
     rota = [Assignment(c.date, c.worker_id, c.shift_id or "") for c in result.assignments]
     report = check_rota(scenario, rota, week=problem.week, weeks=problem.weeks)
     ok = report.ok and report.objective == result.objective
     met = ok and result.gap <= case.max_gap and seconds <= case.time_limit + 1
-    return Row(case.name, len(scenario.workers), case.weeks, result.status, result.objective,
-               result.bound, result.gap, seconds, ok, case.goal, met)  # fmt: skip
+    return Row(case.name, len(scenario.workers), case.weeks, lookahead, result.status,
+               result.objective, result.bound, result.gap, seconds, ok, case.goal, met)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    parser.add_argument("--lookahead", type=int, default=LOOKAHEAD, help="weeks (default 1)")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -102,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = []
     for name in args.cases:
-        row = run(CASES[name], args.seed, args.workers)
+        row = run(CASES[name], args.seed, args.workers, args.lookahead)
         rows.append(row)
         gap = f"{row.gap:.2%}" if row.gap is not None else "-"
         print(
@@ -113,7 +122,12 @@ def main(argv: list[str] | None = None) -> int:
             f"({'met' if row.met else 'MISSED'})",
             flush=True,
         )
-    doc = {"seed": args.seed, "workers": args.workers, "rows": [asdict(r) for r in rows]}
+    doc = {
+        "seed": args.seed,
+        "workers": args.workers,
+        "lookahead": args.lookahead,
+        "rows": [asdict(r) for r in rows],
+    }
     (args.out / "roster_scale.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
     return 0
 

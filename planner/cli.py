@@ -111,6 +111,7 @@ def _cmd_roster(args: argparse.Namespace) -> int:
         pins=pins,
         previous=previous,
         overrides=overrides,
+        lookahead=args.lookahead,
     )
     live = not args.quiet and sys.stderr.isatty()
     result = solve_roster(
@@ -246,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "the Monday after the scenario's reference date)")  # fmt: skip
     roster.add_argument("--weeks", type=positive_int, default=1)
     roster.add_argument("--history", help="last weeks' rota.csv, for windows across the boundary")
+    roster.add_argument(
+        "--lookahead",
+        type=non_negative_int,
+        default=1,
+        help="weeks after the rota whose hard rules it must leave satisfiable (default 1; 0 = "
+        "plan the weeks alone)",
+    )
     roster.add_argument("--pin", help="PINS.csv: date,worker_id,shift_id (empty = day off)")
     roster.add_argument("--previous", help="a previous rota.csv to change as little as possible")
     roster.add_argument("--time-limit", type=seconds, default=30.0, help="seconds")

@@ -99,9 +99,12 @@ def solve(
     pins: tuple[Cell, ...] = (),
     previous: tuple[Cell, ...] = (),
     weeks: int = 1,
+    lookahead: int = 0,
 ) -> RosterResult:
     """Solve to optimality on one thread with a fixed seed."""
-    problem = RosterProblem(sc, WEEK, weeks, history=history, pins=pins, previous=previous)
+    problem = RosterProblem(
+        sc, WEEK, weeks, history=history, pins=pins, previous=previous, lookahead=lookahead
+    )
     return solve_roster(problem, time_limit=20, seed=0, workers=1)
 
 

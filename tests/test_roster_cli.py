@@ -40,7 +40,7 @@ ROTA_HEADER = "date,worker_id,worker_name,grid,shift_id,start,end"
 GOLDEN_OBJECTIVE = 13
 SUMMARY = re.compile(
     r"^(optimal|feasible): \d+ assignments, objective -?\d+, bound -?\d+, gap [\d.]+%, "
-    r"[\d.]+ s(, \d+ unfilled cover needs)? -> .+$"
+    r"[\d.]+ s(, \d+ unfilled cover needs)?(, the week after cannot be staffed from it)? -> .+$"
 )
 TZ_OFFSET = dt.timedelta(hours=8)  # Asia/Shanghai, no DST since 1991
 
@@ -422,6 +422,32 @@ def test_second_week_with_history_is_valid(week2, golden, capsys):
     run = run_main(argv, capsys)
     assert run.code == 0, run.out
     assert ": valid; objective " in run.out
+
+
+def test_the_lookahead_leaves_next_week_a_rota(tmp_path):
+    # the dispatchers of bases B01 and B02 lead every workday's meeting, alone; asked to work
+    # the weekend of 2027-01-02, a week planned alone grants it and next week has no rota
+    scenario = tmp_path / "baotun"
+    shutil.copytree(BAOTUN, scenario)
+    with (scenario / "requests.csv").open("a", encoding="utf-8") as f:
+        for wid in ("W001", "W013"):
+            f.write(f"{wid},2027-01-02,shift_on,D,3\n{wid},2027-01-03,shift_on,D,3\n")
+    short = ["--time-limit", "20", "--workers", "1", "--seed", "1", "--quiet"]
+    outcomes = {}
+    for lookahead in ("0", "1"):
+        first = tmp_path / f"first{lookahead}"
+        argv = ["roster", "--scenario", str(scenario), "--week", "2026-12-28", *short,
+                "--lookahead", lookahead, "--out", str(first)]  # fmt: skip
+        assert call(argv).code == 0
+        doc = json.loads((first / "rota.json").read_text(encoding="utf-8"))
+        assert doc["lookahead_weeks"] == int(lookahead) and doc["lookahead_met"] is True
+        argv = ["roster", "--scenario", str(scenario), "--week", "2027-01-04", *short[2:],
+                "--time-limit", "6", "--lookahead", "0", "--history", str(first / "rota.csv"),
+                "--out", str(tmp_path / f"next{lookahead}")]  # fmt: skip
+        outcomes[lookahead] = call(argv)
+    assert outcomes["0"].code == 3, outcomes["0"]
+    assert "max_consecutive_days" in outcomes["0"].err
+    assert outcomes["1"].code == 0, outcomes["1"].out
 
 
 # ----------------------------------------------------------------------------- 7. pins

@@ -9,10 +9,10 @@ from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError
 from planner.checker import Assignment, check_rota
-from planner.domain import LabourRules, Leave, Request, RuleSetting
-from planner.roster.problem import Cell
+from planner.domain import LabourRules, Leave, Request, RuleSetting, Scenario
+from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import RuleContext
-from planner.roster.solve import RosterResult
+from planner.roster.solve import RosterResult, solve_roster
 from tests.roster_cases import DAYS, WEEK, need, scenario, shifts_of, soft, solve, worker
 
 
@@ -24,7 +24,7 @@ def checked(result: RosterResult, **kw: object) -> RosterResult:
         rota,
         week=result.problem.week,
         weeks=result.problem.weeks,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
     assert report.ok, report.violations
     assert report.penalties == result.penalties
@@ -475,3 +475,48 @@ def test_a_complete_hint_is_the_first_solution():
     assert solver.solve(ctx.model) in (cp_model.FEASIBLE, cp_model.OPTIMAL)
     assert solver.objective_value == scored.objective_value
     assert all(solver.value(var) == values[key] for key, var in ctx.x.items())
+
+
+def _sunday_wish(weeks: int = 1, leave: list[Leave] | None = None) -> Scenario:
+    """A worker who must work every workday, at most five days in a row, and asks for the
+    horizon's last Sunday: granting it leaves six days in a row into the week after."""
+    sunday = WEEK + dt.timedelta(days=7 * weeks - 1)
+    return scenario(
+        [worker("A")],
+        [need("weekdays", "D", min=1, days=("workday",))],
+        rules={"requests": soft(3)},
+        labour=LabourRules(max_consecutive_days=5, max_overtime_hours_week=8),
+        requests=[Request(worker_id="A", date=sunday, kind="shift_on", shift_id="D")],
+        leave=leave,
+    )
+
+
+@pytest.mark.parametrize("weeks", [1, 2])
+def test_lookahead_keeps_the_next_week_staffable(weeks: int):
+    sc = _sunday_wish(weeks)
+    sunday = WEEK + dt.timedelta(days=7 * weeks - 1)
+    alone = checked(solve(sc, weeks=weeks))
+    assert alone.objective == 0 and shifts_of(alone, "A")[sunday] == "D"
+    # re-planned with the week after in the model (two weeks: the last week mended)
+    ahead = checked(solve(sc, weeks=weeks, lookahead=1))
+    assert ahead.objective == 3 and ahead.penalties["requests"] == 3
+    assert shifts_of(ahead, "A")[sunday] is None and ahead.lookahead_met
+    # the week after planned from each rota as its history: only the lookahead's has one
+    after = sunday + dt.timedelta(days=1)
+    for first, feasible in ((alone, False), (ahead, True)):
+        problem = RosterProblem(sc, after, history=first.assignments)
+        if feasible:
+            assert len(solve_roster(problem, time_limit=20, seed=0, workers=1).assignments) == 5
+        else:
+            with pytest.raises(InfeasibleError) as info:
+                solve_roster(problem, time_limit=20, seed=0, workers=1)
+            assert "max_consecutive_days" in {c.split(":")[0] for c in info.value.conflicts}
+
+
+def test_lookahead_that_no_rota_can_meet_is_dropped_and_said():
+    # leave on week 2's Monday: its cover fails whatever week 1 does
+    monday2 = WEEK + dt.timedelta(days=7)
+    away = [Leave(worker_id="A", start=monday2, end=monday2)]
+    result = checked(solve(_sunday_wish(leave=away), lookahead=1))
+    assert result.lookahead_met is False and result.objective == 0
+    assert result.summary().endswith("the week after cannot be staffed from it")

@@ -1003,6 +1003,8 @@ def warm_start(
     others = [r for r in COUPLING_RULES if r != "cover" and ctx.problem.rule(r).mode != "off"]
     if others:
         return WarmStart(None, None, None, f"skipped: {', '.join(others)} also compare workers")
+    if ctx.problem.lookahead:  # the master and the dives do not see the weeks ahead
+        return WarmStart(None, None, None, "skipped: a lookahead")
     cg = ColumnGeneration(ctx, seed=seed, threads=threads)
     try:
         # a first guess from a few workers, before building every pricing problem; a

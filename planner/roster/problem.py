@@ -34,6 +34,11 @@ class RosterProblem:
     pins: tuple[Cell, ...] = ()
     previous: tuple[Cell, ...] = ()
     overrides: dict[str, RuleSetting] = field(default_factory=dict)
+    lookahead: int = 0
+    """Weeks after the horizon that the hard rules must still be able to staff from this
+    rota (not planned, not scored, not written): a week-by-week rota then never leaves the
+    next week without a rota (a dispatcher worked into the weekend before a week that
+    needs them every workday)."""
 
     def rule(self, name: str) -> RuleSetting:
         """A rule's setting, with command-line overrides (e.g. --allow-unfilled) first."""

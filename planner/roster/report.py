@@ -76,6 +76,8 @@ def rota_json(result: RosterResult, time_limit: float) -> str:
         "scenario": p.scenario.info.name,
         "week": p.week.isoformat(),
         "weeks": p.weeks,
+        "lookahead_weeks": p.lookahead,
+        "lookahead_met": result.lookahead_met,
         "status": result.status,
         "objective": result.objective,
         "best_bound": result.bound,

@@ -13,9 +13,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model, cp_model_helper
 
-from planner.domain import CoverRule, ShiftKind, ShiftType, Worker
+from planner.domain import CoverRule, RuleSetting, ShiftKind, ShiftType, Worker
 from planner.roster.problem import RosterProblem, month_of_week, shift_interval, week_of
 
 Expr = cp_model.LinearExpr | cp_model.IntVar | int
@@ -868,6 +868,88 @@ CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
 COUPLING_RULES = ("cover", "desk_rotation", "fairness", "pairing_old_new")
 """The rules that tie workers together; every other rule reads one worker's line alone."""
 
+HORIZON_RULES = (
+    "desk_rotation",
+    "fairness",
+    "max_shifts_per_type",
+    "total_minutes",
+    "max_weekends",
+)
+"""Rules whose limit is set for the planned horizon as a whole: a lookahead leaves them out,
+as over a longer horizon they would mean something else."""
+
+
+def lookahead_settings(problem: RosterProblem) -> dict[str, RuleSetting]:
+    """The rules a lookahead week must meet: the hard ones, but for the horizon-wide."""
+    off = RuleSetting(mode="off")
+    return {
+        name: problem.rule(name)
+        if problem.rule(name).mode == "hard" and name not in HORIZON_RULES
+        else off
+        for name in CATALOGUE
+    }
+
+
+def lookahead(ctx: RuleContext) -> None:
+    """Every hard rule again over the horizon plus ``problem.lookahead`` weeks, sharing the
+    horizon's cells: the rota must leave the weeks after it a way to meet the hard rules.
+
+    The extra weeks' cells are free variables that nothing scores and nothing writes; the
+    rules that span the boundary (rest, consecutive days, weekly rest, monthly overtime)
+    see the rota as the history they will be in next week. Soft rules, pins, stability and
+    the horizon-wide rules are not repeated.
+    """
+    p = ctx.problem
+    keep = lookahead_settings(p)
+    ahead = RosterProblem(
+        p.scenario, p.week, p.weeks + p.lookahead, history=p.history, overrides=keep
+    )
+    n = len(p.days)
+    proto = ctx.model.proto
+    new_from, constraints_from = len(proto.variables), len(proto.constraints)
+    x = dict(ctx.x)
+    for w, worker in enumerate(ahead.workers):
+        for d in range(n, len(ahead.days)):
+            for s, shift in enumerate(ahead.shifts):
+                x[w, d, s] = ctx.model.new_bool_var(f"x[{worker.id},{ahead.days[d]},{shift.id}]")
+    sub = RuleContext(problem=ahead, model=ctx.model, x=x, _work=dict(ctx._work))  # shared
+    for name, add_rule in CATALOGUE.items():
+        if keep[name].mode == "hard":
+            add_rule(sub)
+    # what the horizon's cells alone decide, the horizon's own rules already say: only the
+    # constraints that reach a variable made here stay; the others are emptied (a no-op),
+    # some 40% of the lookahead's on Baotun
+    for i in range(constraints_from, len(proto.constraints)):
+        constraint = proto.constraints[i]
+        kind = _kind(constraint)
+        if kind is not None and not _reaches(constraint, kind, new_from):
+            getattr(constraint, f"clear_{kind}")()
+
+
+_BOOLEAN_KINDS = ("bool_or", "bool_and", "at_most_one", "exactly_one")
+
+
+def _kind(constraint: cp_model_helper.ConstraintProto) -> str | None:
+    """The constraint's kind among those whose variables :func:`_reaches` reads."""
+    for kind in ("linear", "lin_max", *_BOOLEAN_KINDS):
+        if getattr(constraint, f"has_{kind}")():
+            return kind
+    return None
+
+
+def _reaches(constraint: cp_model_helper.ConstraintProto, kind: str, first: int) -> bool:
+    """Whether a constraint uses a variable of index ``first`` or later."""
+    refs = list(constraint.enforcement_literal)
+    if kind == "linear":
+        refs += constraint.linear.vars
+    elif kind == "lin_max":
+        refs += constraint.lin_max.target.vars
+        for expr in constraint.lin_max.exprs:
+            refs += expr.vars
+    else:
+        refs += getattr(constraint, kind).literals
+    return any((ref if ref >= 0 else -ref - 1) >= first for ref in refs)
+
 
 def build_model(
     problem: RosterProblem, *, diagnose: bool = False, coarse: bool = False
@@ -883,6 +965,8 @@ def build_model(
     ctx = RuleContext(problem=problem, model=model, x=x, diagnose=diagnose, coarse=coarse)
     for add_rule in CATALOGUE.values():
         add_rule(ctx)
+    if problem.lookahead and not diagnose:  # a diagnosis explains the horizon's own rules
+        lookahead(ctx)
     model.minimize(penalty_sum(ctx))
     return ctx
 

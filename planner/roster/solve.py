@@ -25,7 +25,14 @@ from planner.roster import DEFAULT_WORKERS, STRATEGIES
 from planner.roster.columns import Settle, WarmStart, warm_start
 from planner.roster.lns import gather, improve, pinned_copy, sweep
 from planner.roster.problem import Cell, RosterProblem
-from planner.roster.rules import CATALOGUE, RuleContext, Spread, build_model, penalty_sum
+from planner.roster.rules import (
+    CATALOGUE,
+    RuleContext,
+    Spread,
+    build_model,
+    lookahead_settings,
+    penalty_sum,
+)
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
 
@@ -47,6 +54,12 @@ LNS_STALL_SECONDS = 5.0
 """The LNS hands over to CP-SAT after this long (or the stall share) without a gain."""
 SQUEEZE_STALL_SECONDS = 5.0
 """A squeezed spread's CP-SAT phase (:func:`_squeeze`) ends after this long without a gain."""
+LOOKAHEAD_CHECK_SHARE = 0.05
+"""With a lookahead, this share of the time limit is kept from the horizon's solve for the
+check that the weeks after its rota can be staffed (at least 1 s is given to the check, a
+feasibility solve of one week: Baotun 0.1-0.3 s)."""
+MEND_SHARE = 0.3
+"""A stranding rota's mending (:func:`_mend`) takes at most this share of the time left."""
 STALL_SECONDS = 8.0
 STALL_SHARE = 0.05
 """The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
@@ -77,6 +90,10 @@ class RosterResult:
     workers: int
     penalties: dict[str, int]
     unfilled: tuple[Unfilled, ...]
+    lookahead_met: bool | None = True
+    """Whether the ``problem.lookahead`` weeks after the rota can meet every hard rule with
+    it as their history: False when they cannot (no rota of the horizon leaves them a way,
+    or none was found in time), None when that was not decided in time."""
 
     @property
     def gap(self) -> float:
@@ -91,8 +108,16 @@ class RosterResult:
             f"{self.status}: {len(self.assignments)} assignments, objective {self.objective}, "
             f"bound {self.bound}, gap {self.gap:.2%}, {self.wall_seconds:.1f} s"
             + (f", {len(self.unfilled)} unfilled cover needs" if self.unfilled else "")
+            + _AFTER[self.lookahead_met]
         )
 
+
+_AFTER = {
+    True: "",
+    False: ", the week after cannot be staffed from it",
+    None: ", not known in time whether the week after can be staffed from it",
+}
+"""The summary's word on the lookahead (:attr:`RosterResult.lookahead_met`)."""
 
 Progress = Callable[[int, int, float], None]
 
@@ -168,7 +193,92 @@ def solve_roster(
     The default is ``auto``, except with one worker, where ``cpsat`` keeps a run
     reproducible (same seed, same inputs, a solve that ends before the limit → the same
     rota).
+
+    With ``problem.lookahead`` weeks, the horizon is first planned alone and its rota then
+    checked: can the weeks after it still meet every hard rule, with it as their history?
+    Mostly they can, and that rota (optimal alone, so optimal with the lookahead too)
+    stands. If not, the horizon is planned again, with the weeks ahead's hard rules in the
+    model (:func:`~planner.roster.rules.lookahead`), in the time left; when no rota can
+    leave them staffable, or none was found in time, the first rota stands and the result
+    says so (``lookahead_met``).
     """
+    if not problem.lookahead:
+        return _solve_horizon(problem, time_limit=time_limit, seed=seed, workers=workers,
+                              progress=progress, strategy=strategy)  # fmt: skip
+    started = time.monotonic()
+    reserve = LOOKAHEAD_CHECK_SHARE * time_limit  # the horizon alone leaves time to check it
+    try:
+        alone = _solve_horizon(replace(problem, lookahead=0), time_limit=time_limit - reserve,
+                               seed=seed, workers=workers, progress=progress,
+                               strategy=strategy)  # fmt: skip
+    except NoSolutionError as exc:  # said with the limit the user gave
+        raise NoSolutionError(f"no rota found within the time limit of {time_limit:g} s") from exc
+    left = started + time_limit - time.monotonic()
+    check = min(max(1.0, reserve), max(0.5, left))
+    staffable, effort = staffable_after(
+        alone, problem.lookahead, seed=seed, workers=workers, time_limit=check
+    )
+    effort += alone.deterministic_seconds
+    alone = replace(alone, problem=problem, deterministic_seconds=effort)
+    if staffable is not False:  # staffable, or not known to be stranded: the rota stands
+        return replace(alone, lookahead_met=staffable, wall_seconds=time.monotonic() - started)
+    left = started + time_limit - time.monotonic()
+    if left >= 1.0:
+        try:
+            ahead = _solve_horizon(problem, time_limit=left, seed=seed, workers=workers,
+                                   progress=progress, strategy=strategy, explain=False,
+                                   start=alone.assignments)  # fmt: skip
+        except InfeasibleError:  # no rota of the horizon leaves the weeks ahead staffable
+            staffable = False
+        except NoSolutionError:
+            pass
+        else:
+            bound = max(ahead.bound, alone.bound)  # the horizon alone bounds it from below
+            return replace(
+                ahead,
+                status="optimal" if bound >= ahead.objective else ahead.status,
+                bound=min(bound, ahead.objective),
+                wall_seconds=time.monotonic() - started,
+                deterministic_seconds=effort + ahead.deterministic_seconds,
+            )
+    return replace(alone, lookahead_met=staffable, wall_seconds=time.monotonic() - started)
+
+
+def staffable_after(
+    result: RosterResult, weeks: int, *, seed: int = 0, workers: int = 1, time_limit: float = 5.0
+) -> tuple[bool | None, float]:
+    """Whether the ``weeks`` after a rota can meet every hard rule with it as their history
+    (None when undecided in time), and the check's deterministic seconds."""
+    p = result.problem
+    after = RosterProblem(
+        p.scenario,
+        p.days[-1] + dt.timedelta(days=1),
+        weeks,
+        history=(*p.history, *result.assignments),
+        overrides=lookahead_settings(p),
+    )
+    solver = _solver(time_limit, seed, workers)
+    status = solver.solve(build_model(after).model)
+    effort = solver.response_proto.deterministic_time
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True, effort
+    return (False if status == cp_model.INFEASIBLE else None), effort
+
+
+def _solve_horizon(
+    problem: RosterProblem,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    strategy: str | None,
+    explain: bool = True,
+    start: tuple[Cell, ...] = (),
+) -> RosterResult:
+    """:func:`solve_roster` over the problem's own horizon (and the lookahead in its model,
+    if any); ``explain=False`` skips the diagnosis of an infeasible problem; a ``start``
+    rota is mended over its last week (:func:`_mend`) into the first hint."""
     if strategy is None:
         strategy = "cpsat" if workers == 1 else "auto"
     if strategy not in STRATEGIES:
@@ -177,10 +287,11 @@ def solve_roster(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
+    mending = _mend(ctx, start, seed, workers, MEND_SHARE * time_limit) if start else 0.0
     opening = NO_OPENING
     if strategy == "auto":
         opening = _probe_then_columns(ctx, started, time_limit, seed, workers, progress)
-    proven, effort, cp_bound = opening.proven, opening.effort, opening.cp_bound
+    proven, effort, cp_bound = opening.proven, opening.effort + mending, opening.cp_bound
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
     limit = max(0.1, (deadline - time.monotonic()) * share)
     stall = None if share == 1.0 else max(STALL_SECONDS, STALL_SHARE * time_limit)
@@ -289,6 +400,8 @@ def solve_roster(
     wall = time.monotonic() - started
     if progress:
         sys.stderr.write("\n")
+    if status == cp_model.INFEASIBLE and not explain:
+        raise InfeasibleError("no rota satisfies every hard rule", [])
     if status == cp_model.INFEASIBLE:
         # the time the proof left over (it is often quick), and at least a few seconds:
         # an unexplained "infeasible" is of no use to the dispatcher
@@ -412,6 +525,25 @@ def _probe_then_columns(
     if hint is not None:
         _hint_all(ctx.model, hint)
     return Opening(None, start.bound, effort, hint, solver.best_objective_bound, start.settle)
+
+
+def _mend(
+    ctx: RuleContext, start: tuple[Cell, ...], seed: int, workers: int, limit: float
+) -> float:
+    """Hint the model with ``start`` re-solved over its last week, the weeks before fixed:
+    a rota that strands the weeks after it is mended where it meets them (Baotun 4 weeks:
+    a dispatcher's last weekend). Returns the deterministic seconds spent."""
+    p = ctx.problem
+    at = {(c.worker_id, c.date): c.shift_id for c in start}
+    values = {
+        (w, d, s): int(at.get((p.workers[w].id, p.days[d])) == p.shifts[s].id) for w, d, s in ctx.x
+    }
+    last = max(0, len(p.days) - 7)
+    free = {(w, d) for w, d, _ in ctx.x if d >= last}
+    solver = _solver(limit, seed, workers)
+    if solver.solve(pinned_copy(ctx, values, free)) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _hint_all(ctx.model, solver)
+    return solver.response_proto.deterministic_time
 
 
 def _hint_all(model: cp_model.CpModel, solved: cp_model.CpSolver) -> None:
