@@ -127,6 +127,8 @@ def _cmd_roster(args: argparse.Namespace) -> int:
     if not args.quiet:  # the summary counts them; rota.json lists them
         for need in result.unfilled:
             print(f"  unfilled: {need.label}: {need.missing} missing")
+        for conflict in result.lookahead_conflicts:
+            print(f"  the week after, conflicting: {conflict}")
     return EXIT_OK
 
 

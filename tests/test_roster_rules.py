@@ -11,7 +11,7 @@ from planner._errors import InfeasibleError
 from planner.checker import Assignment, check_rota
 from planner.domain import LabourRules, Leave, Request, RuleSetting, Scenario
 from planner.roster.problem import Cell, RosterProblem
-from planner.roster.rules import RuleContext
+from planner.roster.rules import RuleContext, build_model
 from planner.roster.solve import RosterResult, solve_roster
 from tests.roster_cases import DAYS, WEEK, need, scenario, shifts_of, soft, solve, worker
 
@@ -501,6 +501,7 @@ def test_lookahead_keeps_the_next_week_staffable(weeks: int):
     ahead = checked(solve(sc, weeks=weeks, lookahead=1))
     assert ahead.objective == 3 and ahead.penalties["requests"] == 3
     assert shifts_of(ahead, "A")[sunday] is None and ahead.lookahead_met
+    assert ahead.lookahead_outcome == "replanned" and alone.lookahead_met is None
     # the week after planned from each rota as its history: only the lookahead's has one
     after = sunday + dt.timedelta(days=1)
     for first, feasible in ((alone, False), (ahead, True)):
@@ -519,4 +520,42 @@ def test_lookahead_that_no_rota_can_meet_is_dropped_and_said():
     away = [Leave(worker_id="A", start=monday2, end=monday2)]
     result = checked(solve(_sunday_wish(leave=away), lookahead=1))
     assert result.lookahead_met is False and result.objective == 0
-    assert result.summary().endswith("the week after cannot be staffed from it")
+    assert result.lookahead_outcome == "impossible"
+    assert result.summary().endswith("the week after cannot be staffed from it nor from any other")
+    # and why, by the week after's own rules: A's leave against its Monday's cover
+    rules = {c.split(":")[0] for c in result.lookahead_conflicts}
+    assert rules == {"cover", "leave"}, result.lookahead_conflicts
+
+
+def test_lookahead_meets_the_next_weeks_own_totals():
+    # A's 40 h a horizon must fall on next week's Monday-Friday (its weekend is leave), so
+    # working this Sunday would make six days in a row
+    saturday2 = WEEK + dt.timedelta(days=12)
+    sc = scenario(
+        [worker("A", min_total_minutes=2400)],
+        [],
+        rules={"requests": soft(3)},
+        labour=LabourRules(max_consecutive_days=5, max_overtime_hours_week=8),
+        requests=[Request(worker_id="A", date=DAYS[6], kind="shift_on", shift_id="D")],
+        leave=[Leave(worker_id="A", start=saturday2, end=saturday2 + dt.timedelta(days=1))],
+    )
+    result = checked(solve(sc, lookahead=1))
+    assert result.objective == 3 and shifts_of(result, "A")[DAYS[6]] is None
+    assert result.lookahead_outcome == "replanned"
+
+
+def test_the_lookahead_model_exempts_runs_at_the_next_weeks_edge():
+    # a one-day run on Sunday between leave on Saturday and on next Monday: the next week
+    # will not see it as a short run (a run at its edge), so the lookahead must allow it
+    monday2 = WEEK + dt.timedelta(days=7)
+    sc = scenario(
+        [worker("A")],
+        [],
+        rules={"requests": soft(3)},
+        labour=LabourRules(min_consecutive_days=2, max_overtime_hours_week=8),
+        requests=[Request(worker_id="A", date=DAYS[6], kind="shift_on", shift_id="D")],
+        leave=[Leave(worker_id="A", start=d, end=d) for d in (DAYS[5], monday2)],
+    )
+    ctx = build_model(RosterProblem(sc, WEEK, lookahead=1))
+    solver = cp_model.CpSolver()
+    assert solver.solve(ctx.model) == cp_model.OPTIMAL and solver.objective_value == 0

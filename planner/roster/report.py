@@ -78,6 +78,8 @@ def rota_json(result: RosterResult, time_limit: float) -> str:
         "weeks": p.weeks,
         "lookahead_weeks": p.lookahead,
         "lookahead_met": result.lookahead_met,
+        "lookahead_outcome": result.lookahead_outcome or None,
+        "lookahead_conflicts": list(result.lookahead_conflicts),
         "status": result.status,
         "objective": result.objective,
         "best_bound": result.bound,

@@ -868,54 +868,74 @@ CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
 COUPLING_RULES = ("cover", "desk_rotation", "fairness", "pairing_old_new")
 """The rules that tie workers together; every other rule reads one worker's line alone."""
 
-HORIZON_RULES = (
-    "desk_rotation",
-    "fairness",
+OWN_HORIZON_RULES = (
     "max_shifts_per_type",
     "total_minutes",
     "max_weekends",
+    "min_consecutive_days",
+    "min_consecutive_days_off",
 )
-"""Rules whose limit is set for the planned horizon as a whole: a lookahead leaves them out,
-as over a longer horizon they would mean something else."""
+"""Rules that read a horizon's own days and no history: caps and totals per horizon, and
+minimum runs, exempt at the horizon's edges. The weeks after a rota meet them on their own."""
+
+LEDGER_RULES = ("desk_rotation", "fairness")
+"""Spreads over a horizon and the ledger: if hard, the next week's reads the rota as its
+history, which a lookahead in the same model cannot give as data; only the check after a
+rota (``after_settings``) applies them."""
 
 
-def lookahead_settings(problem: RosterProblem) -> dict[str, RuleSetting]:
-    """The rules a lookahead week must meet: the hard ones, but for the horizon-wide."""
+def after_settings(problem: RosterProblem) -> dict[str, RuleSetting]:
+    """The rules the weeks after a rota must be able to meet: the hard ones, as the next
+    ``planner roster`` will enforce them (soft rules cannot strand a week)."""
     off = RuleSetting(mode="off")
     return {
-        name: problem.rule(name)
-        if problem.rule(name).mode == "hard" and name not in HORIZON_RULES
-        else off
-        for name in CATALOGUE
+        name: problem.rule(name) if problem.rule(name).mode == "hard" else off for name in CATALOGUE
     }
 
 
 def lookahead(ctx: RuleContext) -> None:
-    """Every hard rule again over the horizon plus ``problem.lookahead`` weeks, sharing the
-    horizon's cells: the rota must leave the weeks after it a way to meet the hard rules.
+    """The hard rules of the ``problem.lookahead`` weeks after the horizon, in the horizon's
+    model: the rota must leave those weeks a way to meet them.
 
-    The extra weeks' cells are free variables that nothing scores and nothing writes; the
-    rules that span the boundary (rest, consecutive days, weekly rest, monthly overtime)
-    see the rota as the history they will be in next week. Soft rules, pins, stability and
-    the horizon-wide rules are not repeated.
+    The extra weeks' cells are new variables that nothing scores and nothing writes. The
+    rules that read history (rest, consecutive days, weekly rest, monthly overtime, nights,
+    cover and the rest) are built over the horizon and the weeks after as one span, so
+    they see the rota as the history they will be in next week; the rules of
+    :data:`OWN_HORIZON_RULES` over the weeks after alone, as the next week will apply them;
+    soft rules, pins, stability and :data:`LEDGER_RULES` are not repeated.
     """
     p = ctx.problem
-    keep = lookahead_settings(p)
-    ahead = RosterProblem(
-        p.scenario, p.week, p.weeks + p.lookahead, history=p.history, overrides=keep
+    after = after_settings(p)
+    off = RuleSetting(mode="off")
+    span_rules = {
+        name: off if name in OWN_HORIZON_RULES or name in LEDGER_RULES else setting
+        for name, setting in after.items()
+    }
+    own_rules = {name: s if name in OWN_HORIZON_RULES else off for name, s in after.items()}
+    span = RosterProblem(
+        p.scenario, p.week, p.weeks + p.lookahead, history=p.history, overrides=span_rules
     )
     n = len(p.days)
+    own = RosterProblem(p.scenario, span.days[n], p.lookahead, overrides=own_rules)
     proto = ctx.model.proto
     new_from, constraints_from = len(proto.variables), len(proto.constraints)
     x = dict(ctx.x)
-    for w, worker in enumerate(ahead.workers):
-        for d in range(n, len(ahead.days)):
-            for s, shift in enumerate(ahead.shifts):
-                x[w, d, s] = ctx.model.new_bool_var(f"x[{worker.id},{ahead.days[d]},{shift.id}]")
-    sub = RuleContext(problem=ahead, model=ctx.model, x=x, _work=dict(ctx._work))  # shared
-    for name, add_rule in CATALOGUE.items():
-        if keep[name].mode == "hard":
-            add_rule(sub)
+    for w, worker in enumerate(span.workers):
+        for d in range(n, len(span.days)):
+            for s, shift in enumerate(span.shifts):
+                x[w, d, s] = ctx.model.new_bool_var(f"x[{worker.id},{span.days[d]},{shift.id}]")
+    contexts = (
+        RuleContext(problem=span, model=ctx.model, x=x, _work=dict(ctx._work)),  # shared
+        RuleContext(
+            problem=own,
+            model=ctx.model,
+            x={(w, d - n, s): v for (w, d, s), v in x.items() if d >= n},
+        ),
+    )
+    for sub in contexts:
+        for name, add_rule in CATALOGUE.items():
+            if sub.problem.rule(name).mode == "hard":
+                add_rule(sub)
     # what the horizon's cells alone decide, the horizon's own rules already say: only the
     # constraints that reach a variable made here stay; the others are emptied (a no-op),
     # some 40% of the lookahead's on Baotun

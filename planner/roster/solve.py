@@ -29,8 +29,8 @@ from planner.roster.rules import (
     CATALOGUE,
     RuleContext,
     Spread,
+    after_settings,
     build_model,
-    lookahead_settings,
     penalty_sum,
 )
 
@@ -54,12 +54,11 @@ LNS_STALL_SECONDS = 5.0
 """The LNS hands over to CP-SAT after this long (or the stall share) without a gain."""
 SQUEEZE_STALL_SECONDS = 5.0
 """A squeezed spread's CP-SAT phase (:func:`_squeeze`) ends after this long without a gain."""
-LOOKAHEAD_CHECK_SHARE = 0.05
-"""With a lookahead, this share of the time limit is kept from the horizon's solve for the
-check that the weeks after its rota can be staffed (at least 1 s is given to the check, a
-feasibility solve of one week: Baotun 0.1-0.3 s)."""
-MEND_SHARE = 0.3
-"""A stranding rota's mending (:func:`_mend`) takes at most this share of the time left."""
+LOOKAHEAD_SHARE = 0.2
+"""With a lookahead, this share of the time limit is kept from the horizon's first solve:
+half of what is left then goes to the check that the weeks after its rota can be staffed
+(a feasibility solve of one week: Baotun 0.1-0.3 s, 600 workers 4 s), the rest to
+re-planning a rota that strands them."""
 STALL_SECONDS = 8.0
 STALL_SHARE = 0.05
 """The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
@@ -90,10 +89,16 @@ class RosterResult:
     workers: int
     penalties: dict[str, int]
     unfilled: tuple[Unfilled, ...]
-    lookahead_met: bool | None = True
+    lookahead_met: bool | None = None
     """Whether the ``problem.lookahead`` weeks after the rota can meet every hard rule with
-    it as their history: False when they cannot (no rota of the horizon leaves them a way,
-    or none was found in time), None when that was not decided in time."""
+    it as their history (None: not asked, or not decided in time)."""
+    lookahead_outcome: str = ""
+    """How: ``met`` (the first rota), ``replanned`` (the first stranded them; this one does
+    not), ``undecided`` (the check ran out of time; the rota stands), ``impossible`` (no
+    rota of the horizon leaves them a way) or ``no_time`` (none was found in time); empty
+    without a lookahead."""
+    lookahead_conflicts: tuple[str, ...] = ()
+    """When stranded: the hard rules of the weeks after that conflict, given this rota."""
 
     @property
     def gap(self) -> float:
@@ -108,16 +113,20 @@ class RosterResult:
             f"{self.status}: {len(self.assignments)} assignments, objective {self.objective}, "
             f"bound {self.bound}, gap {self.gap:.2%}, {self.wall_seconds:.1f} s"
             + (f", {len(self.unfilled)} unfilled cover needs" if self.unfilled else "")
-            + _AFTER[self.lookahead_met]
+            + self._after()
         )
 
+    def _after(self) -> str:
+        """The summary's word on the weeks after, when something is to be said."""
+        n = self.problem.lookahead
+        weeks = "week" if n == 1 else f"{n} weeks"
+        return {
+            "replanned": f", re-planned so that the {weeks} after can be staffed",
+            "undecided": f", not known in time whether the {weeks} after can be staffed from it",
+            "impossible": f", the {weeks} after cannot be staffed from it nor from any other",
+            "no_time": f", the {weeks} after cannot be staffed from it (none found in time)",
+        }.get(self.lookahead_outcome, "")
 
-_AFTER = {
-    True: "",
-    False: ", the week after cannot be staffed from it",
-    None: ", not known in time whether the week after can be staffed from it",
-}
-"""The summary's word on the lookahead (:attr:`RosterResult.lookahead_met`)."""
 
 Progress = Callable[[int, int, float], None]
 
@@ -206,22 +215,22 @@ def solve_roster(
         return _solve_horizon(problem, time_limit=time_limit, seed=seed, workers=workers,
                               progress=progress, strategy=strategy)  # fmt: skip
     started = time.monotonic()
-    reserve = LOOKAHEAD_CHECK_SHARE * time_limit  # the horizon alone leaves time to check it
     try:
-        alone = _solve_horizon(replace(problem, lookahead=0), time_limit=time_limit - reserve,
-                               seed=seed, workers=workers, progress=progress,
-                               strategy=strategy)  # fmt: skip
+        alone = _solve_horizon(replace(problem, lookahead=0),
+                               time_limit=(1 - LOOKAHEAD_SHARE) * time_limit, seed=seed,
+                               workers=workers, progress=progress, strategy=strategy)  # fmt: skip
     except NoSolutionError as exc:  # said with the limit the user gave
         raise NoSolutionError(f"no rota found within the time limit of {time_limit:g} s") from exc
+    after = weeks_after(alone.problem, alone.assignments, problem.lookahead)
     left = started + time_limit - time.monotonic()
-    check = min(max(1.0, reserve), max(0.5, left))
-    staffable, effort = staffable_after(
-        alone, problem.lookahead, seed=seed, workers=workers, time_limit=check
-    )
+    met, effort = has_rota(after, seed=seed, workers=workers, time_limit=max(0.5, left / 2))
     effort += alone.deterministic_seconds
     alone = replace(alone, problem=problem, deterministic_seconds=effort)
-    if staffable is not False:  # staffable, or not known to be stranded: the rota stands
-        return replace(alone, lookahead_met=staffable, wall_seconds=time.monotonic() - started)
+    if met is not False:  # staffable, or not known to be stranded: the rota stands
+        outcome = "met" if met else "undecided"
+        return replace(alone, lookahead_met=met, lookahead_outcome=outcome,
+                       wall_seconds=time.monotonic() - started)  # fmt: skip
+    outcome = "no_time"
     left = started + time_limit - time.monotonic()
     if left >= 1.0:
         try:
@@ -229,7 +238,7 @@ def solve_roster(
                                    progress=progress, strategy=strategy, explain=False,
                                    start=alone.assignments)  # fmt: skip
         except InfeasibleError:  # no rota of the horizon leaves the weeks ahead staffable
-            staffable = False
+            outcome = "impossible"
         except NoSolutionError:
             pass
         else:
@@ -240,23 +249,34 @@ def solve_roster(
                 bound=min(bound, ahead.objective),
                 wall_seconds=time.monotonic() - started,
                 deterministic_seconds=effort + ahead.deterministic_seconds,
+                lookahead_met=True,
+                lookahead_outcome="replanned",
             )
-    return replace(alone, lookahead_met=staffable, wall_seconds=time.monotonic() - started)
+    # say why the weeks after cannot follow this rota, in the time left
+    left = started + time_limit - time.monotonic()
+    conflicts = tuple(diagnose(after, time_limit=left, seed=seed)) if left >= 1.0 else ()
+    wall = time.monotonic() - started
+    return replace(alone, lookahead_met=False, lookahead_outcome=outcome,
+                   lookahead_conflicts=conflicts, wall_seconds=wall)  # fmt: skip
 
 
-def staffable_after(
-    result: RosterResult, weeks: int, *, seed: int = 0, workers: int = 1, time_limit: float = 5.0
-) -> tuple[bool | None, float]:
-    """Whether the ``weeks`` after a rota can meet every hard rule with it as their history
-    (None when undecided in time), and the check's deterministic seconds."""
-    p = result.problem
-    after = RosterProblem(
-        p.scenario,
-        p.days[-1] + dt.timedelta(days=1),
+def weeks_after(problem: RosterProblem, rota: tuple[Cell, ...], weeks: int) -> RosterProblem:
+    """The ``weeks`` after a rota as the next ``planner roster`` sees them: the rota (and
+    its history) as their history, their hard rules only (soft rules cannot strand them)."""
+    return RosterProblem(
+        problem.scenario,
+        problem.days[-1] + dt.timedelta(days=1),
         weeks,
-        history=(*p.history, *result.assignments),
-        overrides=lookahead_settings(p),
+        history=(*problem.history, *rota),
+        overrides=after_settings(problem),
     )
+
+
+def has_rota(
+    after: RosterProblem, *, seed: int = 0, workers: int = 1, time_limit: float = 5.0
+) -> tuple[bool | None, float]:
+    """Whether ``after`` (see :func:`weeks_after`) has a rota, None when undecided in time;
+    and the deterministic seconds it took (the first rota found ends it)."""
     solver = _solver(time_limit, seed, workers)
     status = solver.solve(build_model(after).model)
     effort = solver.response_proto.deterministic_time
@@ -287,7 +307,9 @@ def _solve_horizon(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
-    mending = _mend(ctx, start, seed, workers, MEND_SHARE * time_limit) if start else 0.0
+    mending = 0.0
+    if start and len(problem.days) > 7:  # one week mended whole would be the solve itself
+        mending = _mend(ctx, start, seed, workers, time_limit / 2)
     opening = NO_OPENING
     if strategy == "auto":
         opening = _probe_then_columns(ctx, started, time_limit, seed, workers, progress)
@@ -538,9 +560,11 @@ def _mend(
     values = {
         (w, d, s): int(at.get((p.workers[w].id, p.days[d])) == p.shifts[s].id) for w, d, s in ctx.x
     }
-    last = max(0, len(p.days) - 7)
+    last = len(p.days) - 7
     free = {(w, d) for w, d, _ in ctx.x if d >= last}
     solver = _solver(limit, seed, workers)
+    # a limit in deterministic time keeps a run on one worker reproducible
+    solver.parameters.max_deterministic_time = limit / 2
     if solver.solve(pinned_copy(ctx, values, free)) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         _hint_all(ctx.model, solver)
     return solver.response_proto.deterministic_time
