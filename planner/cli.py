@@ -159,7 +159,40 @@ def _cmd_check(args: argparse.Namespace) -> int:
     soft = ", ".join(f"{k} {v}" for k, v in sorted(report.penalties.items()))
     verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
     print(f"{args.rota}: {verdict}; objective {report.objective} ({soft})")
+    if report.ok and args.lookahead:
+        cells = [(a.date, a.worker_id, a.shift_id) for a in rota]
+        past = [(a.date, a.worker_id, a.shift_id) for a in history]
+        return _check_weeks_after(args, scenario, week, weeks, cells, past)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _check_weeks_after(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    week: dt.date,
+    weeks: int,
+    rota: list[tuple[dt.date, str, str]],
+    history: list[tuple[dt.date, str, str]],
+) -> int:
+    """``check --lookahead``: can the weeks after a valid rota be staffed from it? This
+    asks the roster engine (a feasibility solve), unlike the rest of ``check``."""
+    from planner.roster.problem import Cell, RosterProblem
+    from planner.roster.solve import diagnose, has_rota, weeks_after
+
+    problem = RosterProblem(scenario, week, weeks, history=tuple(Cell(*c) for c in history))
+    after = weeks_after(problem, tuple(Cell(*c) for c in rota), args.lookahead)
+    span = "week" if args.lookahead == 1 else f"{args.lookahead} weeks"
+    met, _ = has_rota(after, time_limit=args.time_limit / 2)
+    if met:
+        print(f"the {span} after can be staffed from it")
+        return EXIT_OK
+    if met is None:
+        print(f"not known within {args.time_limit / 2:g} s whether the {span} after can be staffed")
+        return EXIT_CHECK_FAILED
+    print(f"the {span} after cannot be staffed from it; conflicting:")
+    for conflict in diagnose(after, time_limit=args.time_limit / 2):
+        print(f"  - {conflict}")
+    return EXIT_CHECK_FAILED
 
 
 def _cmd_check_routes(args: argparse.Namespace) -> int:
@@ -298,6 +331,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--previous", help="previous rota.csv (for the stability score)")
     check.add_argument("--week", type=_monday, help="first Monday (default: from the rota)")
     check.add_argument("--weeks", type=positive_int, help="weeks (default: from the rota)")
+    check.add_argument(
+        "--lookahead",
+        type=non_negative_int,
+        default=0,
+        help="also ask whether the N weeks after a valid rota can meet the hard rules with it "
+        "as history (a feasibility solve with the roster engine; exit 1 if they cannot)",
+    )
+    check.add_argument("--time-limit", type=seconds, default=30.0,
+                       help="seconds for --lookahead's solve")  # fmt: skip
     check.set_defaults(func=_cmd_check)
 
     from planner.routes.cli import add_parser as add_routes_parser

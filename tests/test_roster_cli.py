@@ -450,6 +450,14 @@ def test_the_lookahead_leaves_next_week_a_rota(tmp_path):
     assert outcomes["0"].code == 3, outcomes["0"]
     assert "max_consecutive_days" in outcomes["0"].err
     assert outcomes["1"].code == 0, outcomes["1"].out
+    # `check --lookahead` asks the same of a rota on disk, and says why it strands
+    for lookahead, code, said in (("0", 1, "cannot be staffed"), ("1", 0, "can be staffed")):
+        argv = ["check", "--scenario", str(scenario), "--rota",
+                str(tmp_path / f"first{lookahead}" / "rota.csv"), "--lookahead", "1",
+                "--time-limit", "10"]  # fmt: skip
+        run = call(argv)
+        assert run.code == code and f"the week after {said} from it" in run.out, run.out
+        assert ("  - max_consecutive_days: " in run.out) == (code == 1), run.out
 
 
 # ----------------------------------------------------------------------------- 7. pins
