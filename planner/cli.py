@@ -177,12 +177,12 @@ def _check_weeks_after(
     """``check --lookahead``: can the weeks after a valid rota be staffed from it? This
     asks the roster engine (a feasibility solve), unlike the rest of ``check``."""
     from planner.roster.problem import Cell, RosterProblem
-    from planner.roster.solve import diagnose, has_rota, weeks_after
+    from planner.roster.solve import diagnose, try_staffing, weeks_after
 
     problem = RosterProblem(scenario, week, weeks, history=tuple(Cell(*c) for c in history))
     after = weeks_after(problem, tuple(Cell(*c) for c in rota), args.lookahead)
     span = "week" if args.lookahead == 1 else f"{args.lookahead} weeks"
-    met, _ = has_rota(after, time_limit=args.time_limit / 2)
+    met, _ = try_staffing(after, time_limit=args.time_limit / 2)
     if met:
         print(f"the {span} after can be staffed from it")
         return EXIT_OK

@@ -286,6 +286,10 @@ DEFAULT_RULE_SETTINGS: dict[str, RuleSetting] = {
 }
 """Rules that are preferences are soft unless the scenario says otherwise; all others hard."""
 
+SPREAD_RULES = ("desk_rotation", "fairness")
+"""Rules that measure a spread (max − min) to keep small: soft or off, never hard (the
+least spread is not known before the solve, so there is no bound to hold)."""
+
 
 class DatedName(Frozen):
     """A date with a name: a public holiday or an adjusted working day (调休)."""
@@ -527,6 +531,14 @@ class Scenario(Frozen):
     sites: tuple[InspectionSite, ...] = ()
     streets: StreetSettings = StreetSettings()
     routing: RoutingSettings = RoutingSettings()
+
+    @field_validator("rules")
+    @classmethod
+    def _spreads_not_hard(cls, rules: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
+        for name in SPREAD_RULES:
+            if name in rules and rules[name].mode == "hard":
+                raise ValueError(f"{name} measures a spread to keep small: soft or off")
+        return rules
 
     def rule(self, name: str) -> RuleSetting:
         """The setting of a rule by its stable name (its default unless set)."""

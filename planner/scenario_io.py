@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from planner._errors import InputError, InputProblem
 from planner.domain import (
     RULE_NAMES,
+    SPREAD_RULES,
     Calendar,
     CoverRule,
     Grid,
@@ -370,6 +371,9 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
         parsed = _validate(RuleSetting, setting, problems, SCENARIO_FILE, f"[rules.{name}]")
         if parsed is not None and name in STRUCTURAL_RULES and parsed.mode != "hard":
             problems.add(SCENARIO_FILE, f"[rules.{name}]", "mode", "this rule is always hard")
+        elif parsed is not None and name in SPREAD_RULES and parsed.mode == "hard":
+            why = "a spread to keep small cannot be hard: soft (with a weight) or off"
+            problems.add(SCENARIO_FILE, f"[rules.{name}]", "mode", why)
         elif parsed is not None:
             rules[name] = parsed
     skills = _toml_list(doc, "skills", Skill, problems)

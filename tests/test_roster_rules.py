@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
 
-from planner._errors import InfeasibleError
+from planner._errors import InfeasibleError, NoSolutionError
 from planner.checker import Assignment, check_rota
 from planner.domain import LabourRules, Leave, Request, RuleSetting, Scenario
+from planner.roster import solve as solving
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import RuleContext, build_model
 from planner.roster.solve import RosterResult, solve_roster
@@ -521,7 +523,9 @@ def test_lookahead_that_no_rota_can_meet_is_dropped_and_said():
     result = checked(solve(_sunday_wish(leave=away), lookahead=1))
     assert result.lookahead_met is False and result.objective == 0
     assert result.lookahead_outcome == "impossible"
-    assert result.summary().endswith("the week after cannot be staffed from it nor from any other")
+    assert result.summary().endswith(
+        "the week after cannot be staffed from it nor from any rota of these weeks with its pins"
+    )
     # and why, by the week after's own rules: A's leave against its Monday's cover
     rules = {c.split(":")[0] for c in result.lookahead_conflicts}
     assert rules == {"cover", "leave"}, result.lookahead_conflicts
@@ -559,3 +563,57 @@ def test_the_lookahead_model_exempts_runs_at_the_next_weeks_edge():
     ctx = build_model(RosterProblem(sc, WEEK, lookahead=1))
     solver = cp_model.CpSolver()
     assert solver.solve(ctx.model) == cp_model.OPTIMAL and solver.objective_value == 0
+
+
+def test_cover_no_one_can_give_in_the_week_after_is_impossible_not_replanned():
+    # next Monday needs a dispatcher and there is none: a constraint with no variables,
+    # which the lookahead model must keep
+    monday2 = WEEK + dt.timedelta(days=7)
+    sc = scenario(
+        [worker("A"), worker("B")],
+        [need("day", "D", min=1), need("lead", "D", dates=(monday2,), min=1, role="dispatcher")],
+    )
+    result = checked(solve(sc, lookahead=1))
+    assert result.lookahead_outcome == "impossible" and result.lookahead_met is False
+    assert any(c.startswith("cover: lead") for c in result.lookahead_conflicts)
+
+
+def test_a_check_out_of_time_leaves_the_rota_standing(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("planner.roster.solve.try_staffing", lambda *a, **k: (None, 0.0))
+    result = checked(solve(_sunday_wish(), lookahead=1))
+    assert result.lookahead_outcome == "undecided" and result.lookahead_met is None
+    assert result.objective == 0  # the rota planned alone, the Sunday granted
+    assert "not known in time whether the week after" in result.summary()
+
+
+def test_a_replan_out_of_time_leaves_the_first_rota_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    plain = solving._solve_horizon
+
+    def no_replan(problem: RosterProblem, **kw: Any) -> RosterResult:
+        if problem.lookahead:
+            raise NoSolutionError("out of time")
+        return plain(problem, **kw)
+
+    monkeypatch.setattr(solving, "_solve_horizon", no_replan)
+    result = checked(solve(_sunday_wish(), lookahead=1))
+    assert result.lookahead_outcome == "no_time" and result.lookahead_met is False
+    assert result.objective == 0 and result.status == "optimal"
+    assert "max_consecutive_days" in {c.split(":")[0] for c in result.lookahead_conflicts}
+
+
+def test_the_mend_hints_a_whole_rota_that_leaves_the_week_after_staffable():
+    sc = _sunday_wish(weeks=2)
+    alone = solve(sc, weeks=2)
+    first = {c.date: c.shift_id for c in alone.assignments}
+    ctx = build_model(RosterProblem(sc, WEEK, 2, lookahead=1))
+    solving._mend(ctx, alone.assignments, seed=0, workers=1, limit=10)
+    hint = ctx.model.proto.solution_hint
+    assert len(hint.vars) == len(ctx.model.proto.variables)  # a whole rota
+    value = dict(zip(hint.vars, hint.values, strict=True))
+    d = next(i for i, s in enumerate(ctx.problem.shifts) if s.id == "D")
+    for day in range(7):  # week 1 kept as it was
+        assert value[ctx.x[0, day, d].index] == int(first.get(DAYS[day]) == "D")
+    assert first[DAYS[6] + dt.timedelta(days=7)] == "D"
+    assert value[ctx.x[0, 13, d].index] == 0  # the last Sunday given up

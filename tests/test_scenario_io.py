@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pydantic import ValidationError
 
 from planner._errors import InputError, InputProblem
 from planner.domain import (
@@ -905,3 +906,17 @@ def test_contract_hours_are_whole_five_minute_steps(baotun_copy, hours, ok):
     with pytest.raises(InputError) as info:
         load_scenario(baotun_copy.root)
     assert "5-minute" in str(info.value)
+
+
+def test_a_spread_rule_cannot_be_hard(baotun_copy, baotun):
+    text = baotun_copy.read("scenario.toml")
+    soft = '[rules.fairness]\nmode = "soft"'
+    assert soft in text
+    baotun_copy.write("scenario.toml", text.replace(soft, '[rules.fairness]\nmode = "hard"'))
+    with pytest.raises(InputError) as info:
+        load_scenario(baotun_copy.root)
+    assert "[rules.fairness]" in str(info.value) and "cannot be hard" in str(info.value)
+    # nor in a scenario built in code: the solver would only minimise it
+    rules = {**baotun.rules, "desk_rotation": RuleSetting(mode="hard")}
+    with pytest.raises(ValidationError, match="desk_rotation measures a spread"):
+        Scenario.model_validate({**dict(baotun), "rules": rules})

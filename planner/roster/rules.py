@@ -893,7 +893,7 @@ def after_settings(problem: RosterProblem) -> dict[str, RuleSetting]:
     }
 
 
-def lookahead(ctx: RuleContext) -> None:
+def add_weeks_after(ctx: RuleContext) -> None:
     """The hard rules of the ``problem.lookahead`` weeks after the horizon, in the horizon's
     model: the rota must leave those weeks a way to meet them.
 
@@ -958,7 +958,8 @@ def _kind(constraint: cp_model_helper.ConstraintProto) -> str | None:
 
 
 def _reaches(constraint: cp_model_helper.ConstraintProto, kind: str, first: int) -> bool:
-    """Whether a constraint uses a variable of index ``first`` or later."""
+    """Whether a constraint uses a variable of index ``first`` or later, or none at all (a
+    constant one, e.g. cover no one can give in the weeks after, must stay)."""
     refs = list(constraint.enforcement_literal)
     if kind == "linear":
         refs += constraint.linear.vars
@@ -968,7 +969,7 @@ def _reaches(constraint: cp_model_helper.ConstraintProto, kind: str, first: int)
             refs += expr.vars
     else:
         refs += getattr(constraint, kind).literals
-    return any((ref if ref >= 0 else -ref - 1) >= first for ref in refs)
+    return not refs or any((ref if ref >= 0 else -ref - 1) >= first for ref in refs)
 
 
 def build_model(
@@ -986,7 +987,7 @@ def build_model(
     for add_rule in CATALOGUE.values():
         add_rule(ctx)
     if problem.lookahead and not diagnose:  # a diagnosis explains the horizon's own rules
-        lookahead(ctx)
+        add_weeks_after(ctx)
     model.minimize(penalty_sum(ctx))
     return ctx
 

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from ortools.sat.python import cp_model
 
@@ -55,10 +56,10 @@ LNS_STALL_SECONDS = 5.0
 SQUEEZE_STALL_SECONDS = 5.0
 """A squeezed spread's CP-SAT phase (:func:`_squeeze`) ends after this long without a gain."""
 LOOKAHEAD_SHARE = 0.2
-"""With a lookahead, this share of the time limit is kept from the horizon's first solve:
-half of what is left then goes to the check that the weeks after its rota can be staffed
-(a feasibility solve of one week: Baotun 0.1-0.3 s, 600 workers 4 s), the rest to
-re-planning a rota that strands them."""
+"""With a lookahead, this share of the time limit is kept from the horizon's first solve
+(more is left when it ends early): half of what is left then goes to the check that the
+weeks after its rota can be staffed (a feasibility solve of one week: Baotun 0.1-0.4 s,
+600 workers 3-4 s), all the rest to re-planning a rota that strands them."""
 STALL_SECONDS = 8.0
 STALL_SHARE = 0.05
 """The first CP-SAT phase of ``auto`` ends when nothing has moved for the larger of these."""
@@ -72,6 +73,10 @@ class Unfilled:
     date: dt.date
     label: str
     missing: int
+
+
+LookaheadOutcome = Literal["", "met", "replanned", "undecided", "impossible", "no_time"]
+"""What came of a lookahead (:attr:`RosterResult.lookahead_outcome`); empty without one."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +97,12 @@ class RosterResult:
     lookahead_met: bool | None = None
     """Whether the ``problem.lookahead`` weeks after the rota can meet every hard rule with
     it as their history (None: not asked, or not decided in time)."""
-    lookahead_outcome: str = ""
+    lookahead_outcome: LookaheadOutcome = ""
     """How: ``met`` (the first rota), ``replanned`` (the first stranded them; this one does
     not), ``undecided`` (the check ran out of time; the rota stands), ``impossible`` (no
-    rota of the horizon leaves them a way) or ``no_time`` (none was found in time); empty
-    without a lookahead."""
+    rota of the horizon, with its pins, leaves them a way) or ``no_time`` (none was found
+    in time); empty without a lookahead. After the last three the status, objective and
+    bound are those of the rota planned alone, which is the one returned."""
     lookahead_conflicts: tuple[str, ...] = ()
     """When stranded: the hard rules of the weeks after that conflict, given this rota."""
 
@@ -123,7 +129,8 @@ class RosterResult:
         return {
             "replanned": f", re-planned so that the {weeks} after can be staffed",
             "undecided": f", not known in time whether the {weeks} after can be staffed from it",
-            "impossible": f", the {weeks} after cannot be staffed from it nor from any other",
+            "impossible": f", the {weeks} after cannot be staffed from it nor from any rota"
+            " of these weeks with its pins",
             "no_time": f", the {weeks} after cannot be staffed from it (none found in time)",
         }.get(self.lookahead_outcome, "")
 
@@ -207,7 +214,7 @@ def solve_roster(
     checked: can the weeks after it still meet every hard rule, with it as their history?
     Mostly they can, and that rota (optimal alone, so optimal with the lookahead too)
     stands. If not, the horizon is planned again, with the weeks ahead's hard rules in the
-    model (:func:`~planner.roster.rules.lookahead`), in the time left; when no rota can
+    model (:func:`~planner.roster.rules.add_weeks_after`), in the time left; when no rota can
     leave them staffable, or none was found in time, the first rota stands and the result
     says so (``lookahead_met``).
     """
@@ -223,14 +230,14 @@ def solve_roster(
         raise NoSolutionError(f"no rota found within the time limit of {time_limit:g} s") from exc
     after = weeks_after(alone.problem, alone.assignments, problem.lookahead)
     left = started + time_limit - time.monotonic()
-    met, effort = has_rota(after, seed=seed, workers=workers, time_limit=max(0.5, left / 2))
+    met, effort = try_staffing(after, seed=seed, workers=workers, time_limit=max(0.5, left / 2))
     effort += alone.deterministic_seconds
     alone = replace(alone, problem=problem, deterministic_seconds=effort)
     if met is not False:  # staffable, or not known to be stranded: the rota stands
-        outcome = "met" if met else "undecided"
+        outcome: LookaheadOutcome = "met" if met else "undecided"
         return replace(alone, lookahead_met=met, lookahead_outcome=outcome,
                        wall_seconds=time.monotonic() - started)  # fmt: skip
-    outcome = "no_time"
+    outcome = "no_time"  # unless the re-plan proves there is no way
     left = started + time_limit - time.monotonic()
     if left >= 1.0:
         try:
@@ -242,16 +249,23 @@ def solve_roster(
         except NoSolutionError:
             pass
         else:
-            bound = max(ahead.bound, alone.bound)  # the horizon alone bounds it from below
-            return replace(
-                ahead,
-                status="optimal" if bound >= ahead.objective else ahead.status,
-                bound=min(bound, ahead.objective),
-                wall_seconds=time.monotonic() - started,
-                deterministic_seconds=effort + ahead.deterministic_seconds,
-                lookahead_met=True,
-                lookahead_outcome="replanned",
-            )
+            # the same check as the first rota's, so the model's weeks after and the next
+            # run's cannot disagree unseen
+            left = started + time_limit - time.monotonic()
+            after_it = weeks_after(problem, ahead.assignments, problem.lookahead)
+            again, checking = try_staffing(after_it, seed=seed, workers=workers,
+                                           time_limit=max(0.5, left))  # fmt: skip
+            if again is not False:
+                bound = max(ahead.bound, alone.bound)  # the horizon alone bounds it from below
+                return replace(
+                    ahead,
+                    status="optimal" if bound >= ahead.objective else ahead.status,
+                    bound=min(bound, ahead.objective),
+                    wall_seconds=time.monotonic() - started,
+                    deterministic_seconds=effort + ahead.deterministic_seconds + checking,
+                    lookahead_met=again,
+                    lookahead_outcome="replanned" if again else "undecided",
+                )
     # say why the weeks after cannot follow this rota, in the time left
     left = started + time_limit - time.monotonic()
     conflicts = tuple(diagnose(after, time_limit=left, seed=seed)) if left >= 1.0 else ()
@@ -272,7 +286,7 @@ def weeks_after(problem: RosterProblem, rota: tuple[Cell, ...], weeks: int) -> R
     )
 
 
-def has_rota(
+def try_staffing(
     after: RosterProblem, *, seed: int = 0, workers: int = 1, time_limit: float = 5.0
 ) -> tuple[bool | None, float]:
     """Whether ``after`` (see :func:`weeks_after`) has a rota, None when undecided in time;
@@ -307,9 +321,7 @@ def _solve_horizon(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
-    mending = 0.0
-    if start and len(problem.days) > 7:  # one week mended whole would be the solve itself
-        mending = _mend(ctx, start, seed, workers, time_limit / 2)
+    mending = _mend(ctx, start, seed, workers, time_limit / 2) if start else 0.0
     opening = NO_OPENING
     if strategy == "auto":
         opening = _probe_then_columns(ctx, started, time_limit, seed, workers, progress)
@@ -552,15 +564,16 @@ def _probe_then_columns(
 def _mend(
     ctx: RuleContext, start: tuple[Cell, ...], seed: int, workers: int, limit: float
 ) -> float:
-    """Hint the model with ``start`` re-solved over its last week, the weeks before fixed:
-    a rota that strands the weeks after it is mended where it meets them (Baotun 4 weeks:
-    a dispatcher's last weekend). Returns the deterministic seconds spent."""
+    """Hint the model with ``start`` re-solved over its last days (the last week of several,
+    the last three of one), the days before fixed: a rota that strands the weeks after it
+    is mended where it meets them (a dispatcher's last weekend). Returns the deterministic
+    seconds spent."""
     p = ctx.problem
     at = {(c.worker_id, c.date): c.shift_id for c in start}
     values = {
         (w, d, s): int(at.get((p.workers[w].id, p.days[d])) == p.shifts[s].id) for w, d, s in ctx.x
     }
-    last = len(p.days) - 7
+    last = len(p.days) - (7 if len(p.days) > 7 else 3)
     free = {(w, d) for w, d, _ in ctx.x if d >= last}
     solver = _solver(limit, seed, workers)
     # a limit in deterministic time keeps a run on one worker reproducible
