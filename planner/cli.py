@@ -11,6 +11,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner import __version__
 from planner._errors import InfeasibleError, InputError, InputProblem, PlannerError
@@ -25,6 +26,9 @@ from planner.cli_args import (
 )
 from planner.domain import RuleSetting, Scenario
 from planner.outputs import check_folder
+
+if TYPE_CHECKING:  # the checker is imported when a command needs it (start-up time)
+    from planner.checker import Assignment
 
 
 def _cmd_scenario_check(args: argparse.Namespace) -> int:
@@ -160,9 +164,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
     print(f"{args.rota}: {verdict}; objective {report.objective} ({soft})")
     if report.ok and args.lookahead:
-        cells = [(a.date, a.worker_id, a.shift_id) for a in rota]
-        past = [(a.date, a.worker_id, a.shift_id) for a in history]
-        return _check_weeks_after(args, scenario, week, weeks, cells, past)
+        return _check_weeks_after(args, scenario, week, weeks, rota, history)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
 
 
@@ -171,16 +173,19 @@ def _check_weeks_after(
     scenario: Scenario,
     week: dt.date,
     weeks: int,
-    rota: list[tuple[dt.date, str, str]],
-    history: list[tuple[dt.date, str, str]],
+    rota: list[Assignment],
+    history: list[Assignment],
 ) -> int:
     """``check --lookahead``: can the weeks after a valid rota be staffed from it? This
     asks the roster engine (a feasibility solve), unlike the rest of ``check``."""
     from planner.roster.problem import Cell, RosterProblem
     from planner.roster.solve import diagnose, try_staffing, weeks_after
 
-    problem = RosterProblem(scenario, week, weeks, history=tuple(Cell(*c) for c in history))
-    after = weeks_after(problem, tuple(Cell(*c) for c in rota), args.lookahead)
+    def cells(rows: list[Assignment]) -> tuple[Cell, ...]:
+        return tuple(Cell(a.date, a.worker_id, a.shift_id) for a in rows)
+
+    problem = RosterProblem(scenario, week, weeks, history=cells(history))
+    after = weeks_after(problem, cells(rota), args.lookahead)
     span = "week" if args.lookahead == 1 else f"{args.lookahead} weeks"
     met, _ = try_staffing(after, time_limit=args.time_limit / 2)
     if met:

@@ -216,7 +216,7 @@ def solve_roster(
     stands. If not, the horizon is planned again, with the weeks ahead's hard rules in the
     model (:func:`~planner.roster.rules.add_weeks_after`), in the time left; when no rota can
     leave them staffable, or none was found in time, the first rota stands and the result
-    says so (``lookahead_met``).
+    says so (``lookahead_met``, ``lookahead_outcome``, ``lookahead_conflicts``).
     """
     if not problem.lookahead:
         return _solve_horizon(problem, time_limit=time_limit, seed=seed, workers=workers,
@@ -312,7 +312,7 @@ def _solve_horizon(
 ) -> RosterResult:
     """:func:`solve_roster` over the problem's own horizon (and the lookahead in its model,
     if any); ``explain=False`` skips the diagnosis of an infeasible problem; a ``start``
-    rota is mended over its last week (:func:`_mend`) into the first hint."""
+    rota is mended over its last days (:func:`_mend`) into the first hint."""
     if strategy is None:
         strategy = "cpsat" if workers == 1 else "auto"
     if strategy not in STRATEGIES:
