@@ -10,30 +10,23 @@ is ``$PLANNER_SHARED`` or ``../shared`` beside the repository; without it the te
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from planner.checker import check_rota
+from tests.benchmark_scripts import load_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PLANNER_SHARED") or REPO.parent / "shared")
 INSTANCES = SHARED / "benchmarks" / "curtois"
-TRANSLATOR = REPO / "benchmarks" / "curtois.py"
 
 
 def load_translator() -> ModuleType:
-    """``benchmarks/curtois.py`` is a script, not a package: load it from its path."""
-    spec = importlib.util.spec_from_file_location("curtois_benchmark", TRANSLATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """``benchmarks/curtois.py``, loaded from its path."""
+    return load_benchmark("curtois")
 
 
 @pytest.mark.skipif(

@@ -7,9 +7,7 @@ backends and the reference run, the gaps and the independent checker all run in 
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -19,21 +17,15 @@ import numpy as np
 from planner.domain import Role
 from planner.generate import BAOTUN_BBOX, generate_scenario
 from planner.routes.build import build_day, due_stops
+from tests.benchmark_scripts import load_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 EARTH_RADIUS_M = 6_371_009.0
 
 
 def load_script() -> ModuleType:
-    """``benchmarks/routing_scale.py`` is a script, not a package: load it from its path."""
-    spec = importlib.util.spec_from_file_location(
-        "routing_scale_benchmark", REPO / "benchmarks" / "routing_scale.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """``benchmarks/routing_scale.py``, loaded from its path."""
+    return load_benchmark("routing_scale")
 
 
 bench = load_script()

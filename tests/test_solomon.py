@@ -6,14 +6,14 @@ repository, as for the Curtois tests); without them it skips.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.benchmark_scripts import load_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PLANNER_SHARED") or REPO.parent / "shared")
@@ -39,15 +39,8 @@ CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME
 
 
 def load_script() -> ModuleType:
-    """``benchmarks/solomon.py`` is a script, not a package: load it from its path."""
-    spec = importlib.util.spec_from_file_location(
-        "solomon_benchmark", REPO / "benchmarks" / "solomon.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """``benchmarks/solomon.py``, loaded from its path."""
+    return load_benchmark("solomon")
 
 
 solomon = load_script()
