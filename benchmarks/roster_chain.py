@@ -24,6 +24,7 @@ from pathlib import Path
 from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
 from planner.domain import Scenario, ShiftKind
+from planner.roster import DEFAULT_LOOKAHEAD
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.solve import solve_roster
 from planner.scenario_io import load_scenario
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baotun")
     parser.add_argument("--weeks", type=int, default=6)
-    parser.add_argument("--lookahead", type=int, default=1)
+    parser.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=30.0)

@@ -23,14 +23,12 @@ from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
 from planner.domain import Scenario
 from planner.generate import generate_scenario
-from planner.roster import DEFAULT_WORKERS
+from planner.roster import DEFAULT_LOOKAHEAD, DEFAULT_WORKERS
 from planner.roster.problem import RosterProblem
 from planner.roster.solve import solve_roster
 from planner.scenario_io import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-LOOKAHEAD = 1
-"""``planner roster``'s default ``--lookahead``."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ def _scenario(name: str) -> Scenario:
     return generate_scenario(workers=600, grids=80, sites=0, seed=7)
 
 
-def run(case: Case, seed: int, workers: int, lookahead: int = LOOKAHEAD) -> Row:
+def run(case: Case, seed: int, workers: int, lookahead: int = DEFAULT_LOOKAHEAD) -> Row:
     """Solve one case and re-check its rota."""
     scenario = _scenario(case.name)
     problem = RosterProblem(scenario, scenario.info.default_week, case.weeks, lookahead=lookahead)
@@ -101,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
-    parser.add_argument("--lookahead", type=int, default=LOOKAHEAD, help="weeks (default 1)")
+    parser.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD, help="weeks")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -252,7 +252,7 @@ def _cmd_check_routes(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; every sub-command sets ``func``."""
     from planner.generate import BAOTUN_GRIDS, BAOTUN_SEED, BAOTUN_SITES, BAOTUN_WORKERS
-    from planner.roster import DEFAULT_WORKERS, STRATEGIES
+    from planner.roster import DEFAULT_LOOKAHEAD, DEFAULT_WORKERS, STRATEGIES
 
     parser = argparse.ArgumentParser(
         prog="planner",
@@ -290,9 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument(
         "--lookahead",
         type=non_negative_int,
-        default=1,
-        help="weeks after the rota whose hard rules it must leave satisfiable (default 1; 0 = "
-        "plan the weeks alone)",
+        default=DEFAULT_LOOKAHEAD,
+        help=f"weeks after the rota whose hard rules it must leave satisfiable (default "
+        f"{DEFAULT_LOOKAHEAD}; 0 = plan the weeks alone)",
     )
     roster.add_argument("--pin", help="PINS.csv: date,worker_id,shift_id (empty = day off)")
     roster.add_argument("--previous", help="a previous rota.csv to change as little as possible")

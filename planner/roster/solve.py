@@ -77,6 +77,7 @@ class Unfilled:
 
 LookaheadOutcome = Literal["", "met", "replanned", "undecided", "impossible", "no_time"]
 """What came of a lookahead (:attr:`RosterResult.lookahead_outcome`); empty without one."""
+_MET: dict[str, bool] = {"met": True, "replanned": True, "impossible": False, "no_time": False}
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,6 @@ class RosterResult:
     workers: int
     penalties: dict[str, int]
     unfilled: tuple[Unfilled, ...]
-    lookahead_met: bool | None = None
-    """Whether the ``problem.lookahead`` weeks after the rota can meet every hard rule with
-    it as their history (None: not asked, or not decided in time)."""
     lookahead_outcome: LookaheadOutcome = ""
     """How: ``met`` (the first rota), ``replanned`` (the first stranded them; this one does
     not), ``undecided`` (the check ran out of time; the rota stands), ``impossible`` (no
@@ -105,6 +103,12 @@ class RosterResult:
     bound are those of the rota planned alone, which is the one returned."""
     lookahead_conflicts: tuple[str, ...] = ()
     """When stranded: the hard rules of the weeks after that conflict, given this rota."""
+
+    @property
+    def lookahead_met(self) -> bool | None:
+        """Whether the ``problem.lookahead`` weeks after the rota can meet every hard rule
+        with it as their history (None: not asked, or not decided in time)."""
+        return _MET.get(self.lookahead_outcome)
 
     @property
     def gap(self) -> float:
@@ -235,7 +239,7 @@ def solve_roster(
     alone = replace(alone, problem=problem, deterministic_seconds=effort)
     if met is not False:  # staffable, or not known to be stranded: the rota stands
         outcome: LookaheadOutcome = "met" if met else "undecided"
-        return replace(alone, lookahead_met=met, lookahead_outcome=outcome,
+        return replace(alone, lookahead_outcome=outcome,
                        wall_seconds=time.monotonic() - started)  # fmt: skip
     outcome = "no_time"  # unless the re-plan proves there is no way
     left = started + time_limit - time.monotonic()
@@ -263,14 +267,13 @@ def solve_roster(
                     bound=min(bound, ahead.objective),
                     wall_seconds=time.monotonic() - started,
                     deterministic_seconds=effort + ahead.deterministic_seconds + checking,
-                    lookahead_met=again,
                     lookahead_outcome="replanned" if again else "undecided",
                 )
     # say why the weeks after cannot follow this rota, in the time left
     left = started + time_limit - time.monotonic()
     conflicts = tuple(diagnose(after, time_limit=left, seed=seed)) if left >= 1.0 else ()
     wall = time.monotonic() - started
-    return replace(alone, lookahead_met=False, lookahead_outcome=outcome,
+    return replace(alone, lookahead_outcome=outcome,
                    lookahead_conflicts=conflicts, wall_seconds=wall)  # fmt: skip
 
 
