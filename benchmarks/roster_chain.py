@@ -7,7 +7,10 @@ objective, bound, time and what came of the lookahead. At the end, the running l
 the whole chain: per fairness category, the least and most any worker of its pool has.
 
     python benchmarks/roster_chain.py --out OUT [--weeks 6] [--lookahead 1] [--seed 1]
-                                      [--workers 1] [--time-limit 30]
+                                      [--workers 1] [--time-limit 30] [--fair-share WEIGHT]
+
+``--fair-share W`` turns the opt-in ``fair_share`` rule on (soft, weight W), to compare
+the ledgers with and without it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
-from planner.domain import Scenario, ShiftKind
+from planner.domain import RuleSetting, Scenario, ShiftKind
 from planner.roster import DEFAULT_LOOKAHEAD
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.solve import solve_roster
@@ -107,10 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument(
+        "--fair-share",
+        type=int,
+        default=0,
+        metavar="WEIGHT",
+        help="turn fair_share on, soft with this weight (0: as the scenario)",
+    )
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     scenario = load_scenario(args.scenario)
+    if args.fair_share:
+        scenario = scenario.with_rule(
+            "fair_share", RuleSetting(mode="soft", weight=args.fair_share)
+        )
     rows, history = chain(scenario, scenario.info.default_week, args.weeks,
                           lookahead=args.lookahead, seed=args.seed, workers=args.workers,
                           time_limit=args.time_limit)  # fmt: skip

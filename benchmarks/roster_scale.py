@@ -4,10 +4,11 @@ Prints a table (wall time, objective, bound, gap, status) and writes JSON. Every
 re-checked by the independent checker.
 
     python benchmarks/roster_scale.py --out OUT [--cases baotun-1w baotun-4w synth-600w-80g]
-                                      [--lookahead WEEKS]
+                                      [--lookahead WEEKS] [--fair-share WEIGHT]
 
 ``--lookahead`` defaults to ``planner roster``'s own (1 week), so the figures are the
-command's.
+command's. ``--fair-share W`` turns the opt-in ``fair_share`` rule on (soft, weight W) in
+every case, to measure what it costs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
-from planner.domain import Scenario
+from planner.domain import RuleSetting, Scenario
 from planner.generate import generate_scenario
 from planner.roster import DEFAULT_LOOKAHEAD, DEFAULT_WORKERS
 from planner.roster.problem import RosterProblem
@@ -67,15 +68,21 @@ class Row:
     met: bool
 
 
-def _scenario(name: str) -> Scenario:
+def _scenario(name: str, fair_share: int) -> Scenario:
     if name.startswith("baotun"):
-        return load_scenario(ROOT / "scenarios" / "baotun")
-    return generate_scenario(workers=600, grids=80, sites=0, seed=7)
+        scenario = load_scenario(ROOT / "scenarios" / "baotun")
+    else:
+        scenario = generate_scenario(workers=600, grids=80, sites=0, seed=7)
+    if fair_share:
+        scenario = scenario.with_rule("fair_share", RuleSetting(mode="soft", weight=fair_share))
+    return scenario
 
 
-def run(case: Case, seed: int, workers: int, lookahead: int = DEFAULT_LOOKAHEAD) -> Row:
+def run(
+    case: Case, seed: int, workers: int, lookahead: int = DEFAULT_LOOKAHEAD, fair_share: int = 0
+) -> Row:
     """Solve one case and re-check its rota."""
-    scenario = _scenario(case.name)
+    scenario = _scenario(case.name, fair_share)
     problem = RosterProblem(scenario, scenario.info.default_week, case.weeks, lookahead=lookahead)
     started = time.monotonic()
     try:
@@ -100,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD, help="weeks")
+    parser.add_argument(
+        "--fair-share",
+        type=int,
+        default=0,
+        metavar="WEIGHT",
+        help="turn fair_share on, soft with this weight (0: as the scenario)",
+    )
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -109,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = []
     for name in args.cases:
-        row = run(CASES[name], args.seed, args.workers, args.lookahead)
+        row = run(CASES[name], args.seed, args.workers, args.lookahead, args.fair_share)
         rows.append(row)
         gap = f"{row.gap:.2%}" if row.gap is not None else "-"
         print(
@@ -124,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "workers": args.workers,
         "lookahead": args.lookahead,
+        "fair_share": args.fair_share,
         "rows": [asdict(r) for r in rows],
     }
     (args.out / "roster_scale.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")

@@ -867,6 +867,38 @@ def _present(ctx: _Ctx) -> list[str]:
     return [w for w in ctx.workers if not ctx.away_whole_horizon(w)]
 
 
+def _kept_off(ctx: _Ctx, worker: Worker, shift: ShiftType, day: dt.date) -> bool:
+    """Whether a cover rule with a maximum of 0 counts ``worker`` on ``shift`` that day."""
+    for rule in ctx.scenario.cover:
+        if rule.max != 0 or not rule.applies(day, ctx.scenario.calendar):
+            continue
+        listed = set(rule.shifts)
+        if any(s in ctx.shifts and ctx.shifts[s].kind == ShiftKind.MEETING for s in listed):
+            listed |= {s.id for s in ctx.scenario.shifts if s.includes_meeting}
+        if (
+            shift.id in listed
+            and worker.grid in ctx.scenario.scope_grids(rule.scope)
+            and (rule.role is None or worker.role == rule.role)
+            and (rule.skill is None or worker.has_skill(rule.skill, day))
+        ):
+            return True
+    return False
+
+
+def _unbarred(
+    ctx: _Ctx, pool: list[str], in_category: Callable[[ShiftType, dt.date], bool]
+) -> list[str]:
+    """``pool`` without the workers a cover rule with a maximum of 0 keeps off every shift
+    of the category on every day of the horizon."""
+    assignable = [s for s in ctx.scenario.shifts if s.kind != ShiftKind.MEETING]
+    options = [(s, d) for d in ctx.days for s in assignable if in_category(s, d)]
+    return [
+        w
+        for w in pool
+        if not options or not all(_kept_off(ctx, ctx.workers[w], s, d) for s, d in options)
+    ]
+
+
 def _desk_rotation(ctx: _Ctx) -> list[Violation]:
     """Spread of desk assignments in the horizon over workers not away all horizon."""
     counts = {
@@ -876,24 +908,60 @@ def _desk_rotation(ctx: _Ctx) -> list[Violation]:
     return _spread("desk_rotation", "desk assignments in the horizon", counts)
 
 
-def _fairness(ctx: _Ctx) -> list[Violation]:
-    """Spreads of the running ledger (history + horizon) in four categories."""
-    present = _present(ctx)
+def _ledgers(ctx: _Ctx, *, unbarred: bool = False) -> list[tuple[str, dict[str, int]]]:
+    """Per fairness category, each pool worker's count over history + horizon. The pools:
+    the workers present in the horizon, for nights the night-eligible; with ``unbarred``
+    not those a cover rule with a maximum of 0 keeps off the category (:func:`_unbarred`)."""
     calendar = ctx.scenario.calendar
-    categories: list[tuple[str, Callable[[Assignment], bool], list[str]]] = [
-        (
-            "night patrols",
-            lambda a: ctx.kind(a) == ShiftKind.NIGHT_PATROL,
-            [w for w in present if ctx.workers[w].night_eligible],
-        ),
-        ("rest-day shifts", lambda a: not calendar.is_workday(a.date), present),
-        ("standby shifts", lambda a: ctx.kind(a) == ShiftKind.STANDBY, present),
-        ("desk shifts", lambda a: ctx.kind(a) == ShiftKind.DESK, present),
+    categories: list[tuple[str, Callable[[ShiftType, dt.date], bool], bool]] = [
+        ("night patrols", lambda s, d: s.kind == ShiftKind.NIGHT_PATROL, True),
+        ("rest-day shifts", lambda s, d: not calendar.is_workday(d), False),
+        ("standby shifts", lambda s, d: s.kind == ShiftKind.STANDBY, False),
+        ("desk shifts", lambda s, d: s.kind == ShiftKind.DESK, False),
     ]
+    ledgers = []
+    for what, in_category, nights in categories:
+        pool = [w for w in _present(ctx) if not nights or ctx.workers[w].night_eligible]
+        if unbarred:
+            pool = _unbarred(ctx, pool, in_category)
+        counts = {
+            w: sum(1 for a in ctx.all_of.get(w, ()) if in_category(ctx.shift(a), a.date))
+            for w in pool
+        }
+        ledgers.append((what, counts))
+    return ledgers
+
+
+def _fairness(ctx: _Ctx) -> list[Violation]:
+    """Spreads (max − min) of the running ledger (history + horizon) in four categories."""
     found = []
-    for what, counts_it, pool in categories:
-        counts = {w: sum(1 for a in ctx.all_of.get(w, ()) if counts_it(a)) for w in pool}
+    for what, counts in _ledgers(ctx):
         found += _spread("fairness", f"{what} (history + horizon)", counts)
+    return found
+
+
+def _fair_share(ctx: _Ctx) -> list[Violation]:
+    """Each ledger count's distance from the even split: with q the total divided by the
+    pool size, rounded down, a worker at q + d adds d(d − 1) (0 at q and q + 1)."""
+    found = []
+    for what, counts in _ledgers(ctx, unbarred=True):
+        if len(counts) < 2:
+            continue
+        q = sum(counts.values()) // len(counts)
+        away = {w: (n - q) * (n - q - 1) for w, n in counts.items()}
+        units = sum(away.values())
+        if units:
+            worst = sorted(away, key=lambda w: (-away[w], w))
+            found.append(
+                Violation(
+                    "fair_share",
+                    f"{what} (history + horizon) away from the even split of {q} or "
+                    f"{q + 1}: " + ", ".join(f"{w} {counts[w]}" for w in worst[:3] if away[w]),
+                    None,
+                    None,
+                    units,
+                )
+            )
     return found
 
 
@@ -1142,6 +1210,7 @@ _RULES: dict[str, Callable[[_Ctx], list[Violation]]] = {
     "desk_rotation": _desk_rotation,
     "pairing_old_new": _pairing_old_new,
     "fairness": _fairness,
+    "fair_share": _fair_share,
     "requests": _requests,
     "pins": _pins,
     "stability": _stability,

@@ -149,6 +149,7 @@ RULE_NAMES: dict[str, str] = {
     "desk_rotation": "Desk duty spread evenly over the eligible workers",
     "pairing_old_new": "An experienced worker with a newcomer on each night patrol (以旧带新)",
     "fairness": "Nights, weekends, standby and desk duty shared fairly over a running ledger",
+    "fair_share": "Each worker's ledger of nights, weekends, standby and desk near the even split",
     "requests": "Workers' requests for days off or particular shifts",
     "pins": "Assignments pinned by the dispatcher",
     "stability": "Fewest changes against a given previous rota",
@@ -281,14 +282,16 @@ class RuleSetting(Frozen):
 DEFAULT_RULE_SETTINGS: dict[str, RuleSetting] = {
     "desk_rotation": RuleSetting(mode="soft", weight=1),
     "fairness": RuleSetting(mode="soft", weight=1),
+    "fair_share": RuleSetting(mode="off", weight=1),
     "requests": RuleSetting(mode="soft", weight=1),
     "stability": RuleSetting(mode="soft", weight=1),
 }
 """Rules that are preferences are soft unless the scenario says otherwise; all others hard."""
 
-SPREAD_RULES = ("desk_rotation", "fairness")
-"""Rules that measure a spread (max − min) to keep small: soft or off, never hard (the
-least spread is not known before the solve, so there is no bound to hold)."""
+SPREAD_RULES = ("desk_rotation", "fairness", "fair_share")
+"""Rules that measure a spread (max − min, or the distance from the even split) to keep
+small: soft or off, never hard (the least is not known before the solve, so there is no
+bound to hold)."""
 
 
 class DatedName(Frozen):
@@ -543,6 +546,13 @@ class Scenario(Frozen):
     def rule(self, name: str) -> RuleSetting:
         """The setting of a rule by its stable name (its default unless set)."""
         return self.rules.get(name) or DEFAULT_RULE_SETTINGS.get(name, RuleSetting())
+
+    def with_rule(self, name: str, setting: RuleSetting) -> Scenario:
+        """A copy with one rule set otherwise (a benchmark's or a what-if's switch),
+        validated as the loader would."""
+        if name not in RULE_NAMES:
+            raise ValueError(f"unknown rule {name!r}")
+        return Scenario.model_validate({**dict(self), "rules": {**self.rules, name: setting}})
 
     def grid(self, grid_id: str) -> Grid:
         """The grid with this id."""

@@ -674,6 +674,36 @@ def test_fairness_running_ledger() -> None:
     assert [v.units for v in report.soft_breaches] == [1, 1, 1]
 
 
+def test_fair_share_counts_each_step_from_the_even_split() -> None:
+    workers = (worker("W1"), worker("W2"), worker("W3"), worker("W4", night_eligible=False))
+    sc = scenario(only("fair_share", "soft", 3), workers)
+    history = [Assignment(day(-3), "W1", "N"), Assignment(day(-4), "W1", "N")]
+    rota = [a(0, "W1", "N"), a(1, "W2", "N"), a(2, "W4", "K")]
+    report = check(sc, rota, history=history)
+    # nights W1 3, W2 1, W3 0 (W4 not night-eligible): total 4 over 3, q 1, d 2, 0, -1:
+    # 2 + 0 + 2 = 4. rest-day shifts: none (0). standby: none. desk W4 1, others 0:
+    # total 1 over 4, q 0, d 1, 0, 0, 0: 0. Units 4, weight 3.
+    assert report.penalties == {"fair_share": 12}
+    (breach,) = report.soft_breaches
+    assert breach.units == 4 and "W1 3, W3 0" in breach.message
+
+
+def test_fair_share_leaves_out_workers_cover_keeps_off_the_category() -> None:
+    workers = (worker("W1"), worker("W2"), worker("W3", role=Role.DISPATCHER))
+    no_nights = CoverRule(id="no-n", scope="*", shifts=("N", "S"), max=0, role=Role.DISPATCHER)
+    sc = scenario(only("fair_share", "soft", 1), workers, cover=(no_nights,))
+    rota = [a(0, "W1", "N"), a(1, "W2", "N")]
+    # nights W1 1, W2 1; the dispatcher W3 is kept off every night: not compared
+    assert check(sc, rota).penalties == {"fair_share": 0}
+    # kept off on some days only, W3 is compared: total 2 over 3, q 0, d 1, 1, 0: still 0;
+    # a third night for W1 makes total 3, q 1, d 1, 0, -1: 2
+    weekend = no_nights.model_copy(update={"days": ("restday",)})
+    sc2 = scenario(only("fair_share", "soft", 1), workers, cover=(weekend,))
+    assert check(sc2, rota).penalties == {"fair_share": 0}
+    assert check(sc2, [*rota, a(2, "W1", "N")]).penalties == {"fair_share": 2}
+    assert check(sc, [*rota, a(2, "W1", "N")]).penalties == {"fair_share": 0}
+
+
 def test_requests_soft_weight_times_request_weight() -> None:
     requests = (
         Request(worker_id="W1", date=day(1), kind="day_off", weight=2),

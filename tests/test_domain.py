@@ -16,6 +16,7 @@ from planner.domain import (
     InspectionSite,
     Leave,
     Request,
+    RuleSetting,
     Scenario,
     ScenarioInfo,
     ShiftType,
@@ -288,6 +289,20 @@ def test_rule_defaults_preferences_soft_labour_rules_hard():
     sc = _scenario()
     assert (sc.rule("fairness").mode, sc.rule("fairness").weight) == ("soft", 1)
     assert (sc.rule("min_rest").mode, sc.rule("min_rest").weight) == ("hard", 1)
+    assert sc.rule("fair_share").mode == "off"  # opt-in: see docs/rules.md
+
+
+def test_with_rule_sets_one_rule_and_validates_it():
+    sc = _scenario()
+    on = sc.with_rule("fair_share", RuleSetting(mode="soft", weight=4))
+    assert on.rule("fair_share") == RuleSetting(mode="soft", weight=4)
+    assert (
+        sc.rule("fair_share").mode == "off" and on.rules.keys() - {"fair_share"} == sc.rules.keys()
+    )
+    with pytest.raises(ValueError, match="unknown rule 'fair_shares'"):
+        sc.with_rule("fair_shares", RuleSetting(mode="soft"))
+    with pytest.raises(ValueError, match="fair_share measures a spread"):
+        sc.with_rule("fair_share", RuleSetting(mode="hard"))
 
 
 def test_sites_due_and_next_due():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from planner.domain import Scenario
+from planner.domain import RuleSetting, Scenario
 from planner.roster.problem import Cell
 from tests.benchmark_scripts import load_benchmark
 
@@ -34,3 +34,12 @@ def test_the_ledger_of_a_hand_made_chain(baotun: Scenario) -> None:
     assert held["nights"]["max"] == 2 and held["nights"]["min"] == 0
     assert held["nights"]["min_of_those_with_any"] == 2
     assert held["restdays"]["max"] == 1  # a Saturday
+
+
+def test_a_week_with_fair_share_on_is_checked_with_it(baotun: Scenario) -> None:
+    shared = baotun.with_rule("fair_share", RuleSetting(mode="soft", weight=1))
+    (row,), history = bench.chain(
+        shared, shared.info.default_week, 1, lookahead=0, seed=1, workers=1, time_limit=20
+    )
+    assert row.checker_ok and row.status in ("optimal", "feasible")
+    assert len(history) > 0

@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.checker import Assignment, check_rota
-from planner.domain import LabourRules, Leave, Request, RuleSetting, Scenario
+from planner.domain import LabourRules, Leave, Request, Role, RuleSetting, Scenario
 from planner.roster import solve as solving
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import RuleContext, build_model
@@ -212,6 +212,37 @@ def test_fairness_counts_the_ledger():
     result = checked(solve(sc, history=history), history=_as_assignments(history))
     assert shifts_of(result, "B")[WEEK] == "N"
     assert result.penalties["fairness"] == 1
+
+
+def _three_nights() -> list[Any]:
+    return [
+        need("n", "N", min=1, max=1, days=("mon", "tue", "wed")),
+        need("no-n", "N", max=0, days=("thu", "fri", "sat", "sun")),
+    ]
+
+
+def test_fair_share_draws_every_count_to_the_even_split():
+    # A has had three nights; this week's three go to B and C, two and one: the ledger
+    # 3, 2, 1 (q = 2) costs 0 + 0 + 2; giving B all three (3, 3, 0) would cost 6
+    workers = [worker("A"), worker("B"), worker("C")]
+    history = history_cells("A", [WEEK - dt.timedelta(days=k) for k in (7, 6, 5)], "N")
+    sc = scenario(workers, _three_nights(), rules={"fair_share": soft(1)})
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert result.penalties["fair_share"] == 2
+    nights = {w: sum(s == "N" for s in shifts_of(result, w).values()) for w in "ABC"}
+    assert nights["A"] == 0 and sorted([nights["B"], nights["C"]]) == [1, 2]
+
+
+def test_fair_share_leaves_out_a_worker_cover_keeps_off_the_category():
+    # the dispatcher C may take no night: A (three before) and B are compared alone, and
+    # B's three nights bring them level (3, 3: q = 3, no penalty; with C it would be 6)
+    workers = [worker("A"), worker("B"), worker("C", role=Role.DISPATCHER)]
+    history = history_cells("A", [WEEK - dt.timedelta(days=k) for k in (7, 6, 5)], "N")
+    cover = [*_three_nights(), need("no-n-dispatcher", "N", max=0, role=Role.DISPATCHER)]
+    sc = scenario(workers, cover, rules={"fair_share": soft(1)})
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert result.penalties["fair_share"] == 0
+    assert sum(s == "N" for s in shifts_of(result, "B").values()) == 3
 
 
 def test_requests_weight_times_rule_weight():

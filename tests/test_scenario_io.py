@@ -920,3 +920,6 @@ def test_a_spread_rule_cannot_be_hard(baotun_copy, baotun):
     rules = {**baotun.rules, "desk_rotation": RuleSetting(mode="hard")}
     with pytest.raises(ValidationError, match="desk_rotation measures a spread"):
         Scenario.model_validate({**dict(baotun), "rules": rules})
+    rules = {**baotun.rules, "fair_share": RuleSetting(mode="hard")}
+    with pytest.raises(ValidationError, match="fair_share measures a spread"):
+        Scenario.model_validate({**dict(baotun), "rules": rules})

@@ -642,38 +642,88 @@ def _ledger_shift_matches(ctx: RuleContext, category: str, shift: ShiftType, day
             return shift.kind == ShiftKind.DESK
 
 
+def _barred(ctx: RuleContext, matches: Callable[[ShiftType, dt.date], bool]) -> set[int]:
+    """Workers a cover rule with a maximum of 0 keeps off every shift of a category on every
+    day of the horizon (Baotun's dispatchers, who take no night and no standby): they are
+    not in its pool, whose least would otherwise stay at their 0 for good."""
+    p = ctx.problem
+    sc = p.scenario
+    cells = [
+        (d, s)
+        for d, day in enumerate(p.days)
+        for s, shift in enumerate(p.shifts)
+        if matches(shift, day)
+    ]
+    zero = [(rule, set(_counted_shifts(ctx, rule.shifts))) for rule in sc.cover if rule.max == 0]
+    if not cells or not zero:
+        return set()
+
+    def keeps_off(w: int, d: int, s: int) -> bool:
+        worker, day = p.workers[w], p.days[d]
+        return any(
+            s in counted
+            and rule.applies(day, sc.calendar)
+            and worker.grid in sc.scope_grids(rule.scope)
+            and (rule.role is None or worker.role == rule.role)
+            and (rule.skill is None or worker.has_skill(rule.skill, day))
+            for rule, counted in zero
+        )
+
+    return {w for w in range(len(p.workers)) if all(keeps_off(w, d, s) for d, s in cells)}
+
+
+def _ledger(
+    ctx: RuleContext, category: str, *, unbarred: bool = False
+) -> tuple[list[int], list[Expr], dict[int, int]]:
+    """A fairness category's pool (the workers present in the horizon; for nights the
+    night-eligible; with ``unbarred`` not those of :func:`_barred`), each one's ledger
+    count (history + horizon) and history count."""
+    p = ctx.problem
+
+    def matches(shift: ShiftType, day: dt.date) -> bool:
+        return _ledger_shift_matches(ctx, category, shift, day)
+
+    barred = _barred(ctx, matches) if unbarred else set()
+    pool = [
+        w
+        for w, wk in enumerate(p.workers)
+        if not p.on_leave_all_horizon(wk.id)
+        and (category != "nights" or wk.night_eligible)
+        and w not in barred
+    ]
+    counts: list[Expr] = []
+    history: dict[int, int] = {}
+    for w in pool:
+        past = sum(
+            1
+            for day, sid in p.history_by_worker.get(p.workers[w].id, {}).items()
+            if matches(p.scenario.shift(sid), day)
+        )
+        history[w] = past
+        counts.append(
+            past
+            + sum(
+                ctx.x[w, d, s]
+                for d, day in enumerate(p.days)
+                for s, shift in enumerate(p.shifts)
+                if matches(shift, day)
+            )
+        )
+    return pool, counts, history
+
+
 def fairness(ctx: RuleContext) -> None:
-    """Nights, rest-day shifts, standby and desk duty shared fairly over a running ledger."""
+    """Nights, rest-day shifts, standby and desk duty shared fairly over a running ledger:
+    max − min of each category's ledger counts over its pool."""
     p = ctx.problem
     setting = p.rule("fairness")
     if setting.mode == "off":
         return
-    present = [w for w, wk in enumerate(p.workers) if not p.on_leave_all_horizon(wk.id)]
     for category in FAIRNESS_CATEGORIES:
-        pool = [w for w in present if category != "nights" or p.workers[w].night_eligible]
+        pool, counts, history = _ledger(ctx, category)
         if len(pool) < 2:
             continue
-        counts: list[Expr] = []
-        history: dict[int, int] = {}
-        top = len(p.days)
-        for w in pool:
-            worker = p.workers[w]
-            past = sum(
-                1
-                for day, sid in p.history_by_worker.get(worker.id, {}).items()
-                if _ledger_shift_matches(ctx, category, p.scenario.shift(sid), day)
-            )
-            history[w] = past
-            top = max(top, past + len(p.days))
-            counts.append(
-                past
-                + sum(
-                    ctx.x[w, d, s]
-                    for d, day in enumerate(p.days)
-                    for s, shift in enumerate(p.shifts)
-                    if _ledger_shift_matches(ctx, category, shift, day)
-                )
-            )
+        top = max(history.values()) + len(p.days)
 
         def matches(shift: ShiftType, day: dt.date, category: str = category) -> bool:
             return _ledger_shift_matches(ctx, category, shift, day)
@@ -681,6 +731,53 @@ def fairness(ctx: RuleContext) -> None:
         cuts = _cover_cuts(ctx, matches, history)
         spread = _spread(ctx, f"fair:{category}", counts, pool, top, cuts)
         ctx.penalise("fairness", setting.weight, spread)
+
+
+CHORDS = 4
+"""fair_share's LP sees d(d − 1) exactly for |d| up to this many steps from the split."""
+
+
+def fair_share(ctx: RuleContext) -> None:
+    """Every ledger count drawn towards the even split of its category, not only the
+    extremes: with q = ⌊total / pool size⌋, each worker adds d(d − 1) for d = count − q
+    (0 at q and q + 1; 2 one step beyond; 6 two steps), which is the sum of squared counts
+    above the least any split of the same total has."""
+    p = ctx.problem
+    setting = p.rule("fair_share")
+    if setting.mode == "off":
+        return
+    for category in FAIRNESS_CATEGORIES:
+        pool, counts, history = _ledger(ctx, category, unbarred=True)
+        if len(pool) < 2:
+            continue
+        # the most a count can grow in the horizon: a day or, with several shifts a day
+        # allowed, a cell per matching shift
+        cells = [
+            sum(1 for shift in p.shifts if _ledger_shift_matches(ctx, category, shift, day))
+            for day in p.days
+        ]
+        one_a_day = p.rule("one_shift_per_day").mode == "hard"
+        grows = sum(min(1, c) for c in cells) if one_a_day else sum(cells)
+        n, past = len(pool), sum(history.values())
+        q_least, q_most = past // n, (past + n * grows) // n
+        q = ctx.model.new_int_var(q_least, q_most, f"share:{category}:q")
+        total = sum(counts)
+        ctx.model.add(n * q <= total)
+        ctx.model.add(total <= n * q + n - 1)
+        terms = []
+        for w, count in zip(pool, counts, strict=True):
+            d_least, d_most = history[w] - q_most, history[w] + grows - q_least
+            d = ctx.model.new_int_var(d_least, d_most, f"share:{category}:d[{w}]")
+            ctx.model.add(d == count - q)
+            worst = max(d_least * (d_least - 1), d_most * (d_most - 1))
+            term = ctx.model.new_int_var(0, worst, f"share:{category}:{w}")
+            ctx.model.add_multiplication_equality(term, [d, d - 1])
+            # redundant: d(d − 1) is convex, the largest of its chords between integers;
+            # with those near the split the LP sees the penalty of fractional counts
+            for k in range(max(d_least, -CHORDS), min(d_most, CHORDS + 1)):
+                ctx.model.add(term >= 2 * k * d - k * (k + 1))
+            terms.append(term)
+        ctx.penalise("fair_share", setting.weight, sum(terms))
 
 
 def requests(ctx: RuleContext) -> None:
@@ -853,6 +950,7 @@ CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
     "desk_rotation": desk_rotation,
     "pairing_old_new": pairing_old_new,
     "fairness": fairness,
+    "fair_share": fair_share,
     "requests": requests,
     "pins": pins,
     "stability": stability,
@@ -865,7 +963,7 @@ CATALOGUE: dict[str, Callable[[RuleContext], None]] = {
 }
 """Every rule by its stable name; the keys equal ``planner.domain.RULE_NAMES``."""
 
-COUPLING_RULES = ("cover", "desk_rotation", "fairness", "pairing_old_new")
+COUPLING_RULES = ("cover", "desk_rotation", "fairness", "fair_share", "pairing_old_new")
 """The rules that tie workers together; every other rule reads one worker's line alone."""
 
 OWN_HORIZON_RULES = (
@@ -878,7 +976,7 @@ OWN_HORIZON_RULES = (
 """Rules that read a horizon's own days and no history: caps and totals per horizon, and
 minimum runs, exempt at the horizon's edges. The weeks after a rota meet them on their own."""
 
-LEDGER_RULES = ("desk_rotation", "fairness")
+LEDGER_RULES = ("desk_rotation", "fairness", "fair_share")
 """Spreads over a horizon and the ledger: if hard, the next week's reads the rota as its
 history, which a lookahead in the same model cannot give as data; only the check after a
 rota (``after_settings``) applies them."""
