@@ -50,8 +50,9 @@ class Week:
 
 def ledger(scenario: Scenario, cells: list[Cell]) -> dict[str, dict[str, int]]:
     """Per fairness category, the least and most count over its pool (nights: the
-    night-eligible), how many workers have the least, and the least among those with any
-    (a pool anchored at workers who never take the duty shows it)."""
+    night-eligible), how many workers have the least, the least among those with any (a
+    pool anchored at workers who never take the duty shows it), and the widest max − min
+    among those with any within one base grid (whose workers share the base's nights)."""
     kinds = {s.id: s.kind for s in scenario.shifts}
     cal = scenario.calendar
     counts: dict[str, Counter[str]] = {c: Counter() for c in ("nights", "restdays", "standby")}
@@ -63,13 +64,20 @@ def ledger(scenario: Scenario, cells: list[Cell]) -> dict[str, dict[str, int]]:
         counts["standby"][c.worker_id] += kind == ShiftKind.STANDBY
         counts["restdays"][c.worker_id] += not cal.is_workday(c.date)
     out = {}
+    base = {g.id: g.base for g in scenario.grids}
     for category, count in counts.items():
-        pool = [w.id for w in scenario.workers if category != "nights" or w.night_eligible]
-        values = [count[w] for w in pool]
+        pool = [w for w in scenario.workers if category != "nights" or w.night_eligible]
+        values = [count[w.id] for w in pool]
         least = min(values)
         some = [v for v in values if v] or [0]
+        by_base: dict[str, list[int]] = {}
+        for w in pool:
+            if count[w.id]:
+                by_base.setdefault(base[w.grid], []).append(count[w.id])
+        widest = max((max(v) - min(v) for v in by_base.values()), default=0)
         out[category] = {"min": least, "at_min": values.count(least), "max": max(values),
-                         "min_of_those_with_any": min(some)}  # fmt: skip
+                         "min_of_those_with_any": min(some),
+                         "widest_base_range_of_those_with_any": widest}  # fmt: skip
     return out
 
 
@@ -142,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     for category, spread in held.items():
         print(f"ledger {category:<9} min {spread['min']:>3} ({spread['at_min']} workers), "
               f"{spread['min_of_those_with_any']:>3} among those with any; "
-              f"max {spread['max']:>3}")  # fmt: skip
+              f"max {spread['max']:>3}; widest within a base "
+              f"{spread['widest_base_range_of_those_with_any']:>2}")  # fmt: skip
     doc = {"args": {k: str(v) for k, v in vars(args).items()},
            "weeks": [asdict(r) for r in rows], "ledger": held}  # fmt: skip
     (args.out / "roster_chain.json").write_text(json.dumps(doc, indent=2) + "\n", "utf-8")

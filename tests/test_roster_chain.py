@@ -34,6 +34,20 @@ def test_the_ledger_of_a_hand_made_chain(baotun: Scenario) -> None:
     assert held["nights"]["max"] == 2 and held["nights"]["min"] == 0
     assert held["nights"]["min_of_those_with_any"] == 2
     assert held["restdays"]["max"] == 1  # a Saturday
+    assert held["nights"]["widest_base_range_of_those_with_any"] == 0  # one with any per base
+
+
+def test_the_ledger_s_widest_range_is_within_one_base(baotun: Scenario) -> None:
+    monday = baotun.info.default_week
+    base = {g.id: g.base for g in baotun.grids}
+    eligible = [w for w in baotun.workers if w.night_eligible]
+    a, b = [w.id for w in eligible if base[w.grid] == base[eligible[0].grid]][:2]
+    other = next(w.id for w in eligible if base[w.grid] != base[eligible[0].grid])
+    days = [monday + dt.timedelta(days=k) for k in range(4)]
+    cells = [*(Cell(d, a, "N") for d in days[:3]), Cell(days[0], b, "N"), Cell(days[3], other, "N")]
+    held = bench.ledger(baotun, cells)
+    # a 3 and b 1 share a base: 2; the other base's 1 and a's 3 are not compared
+    assert held["nights"]["widest_base_range_of_those_with_any"] == 2
 
 
 def test_a_week_with_fair_share_on_is_checked_with_it(baotun: Scenario) -> None:
