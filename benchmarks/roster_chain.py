@@ -26,6 +26,7 @@ from pathlib import Path
 
 from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
+from planner.cli_args import non_negative_int
 from planner.domain import RuleSetting, Scenario, ShiftKind
 from planner.roster import DEFAULT_LOOKAHEAD
 from planner.roster.problem import Cell, RosterProblem
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument(
         "--fair-share",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="WEIGHT",
         help="turn fair_share on, soft with this weight (0: as the scenario)",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from planner._errors import PlannerError
 from planner.checker import Assignment, check_rota
+from planner.cli_args import non_negative_int
 from planner.domain import RuleSetting, Scenario
 from planner.generate import generate_scenario
 from planner.roster import DEFAULT_LOOKAHEAD, DEFAULT_WORKERS
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lookahead", type=int, default=DEFAULT_LOOKAHEAD, help="weeks")
     parser.add_argument(
         "--fair-share",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="WEIGHT",
         help="turn fair_share on, soft with this weight (0: as the scenario)",

@@ -516,6 +516,15 @@ def _rota_format(
 # ---------------------------------------------------------------------------- rules
 
 
+def _listed(ctx: _Ctx, rule: CoverRule) -> set[str]:
+    """The shift ids a cover rule counts: those it lists and, if it lists a meeting, every
+    shift that includes the meeting."""
+    listed = set(rule.shifts)
+    if any(s in ctx.shifts and ctx.shifts[s].kind == ShiftKind.MEETING for s in rule.shifts):
+        listed |= {s.id for s in ctx.scenario.shifts if s.includes_meeting}
+    return listed
+
+
 def _cover(ctx: _Ctx, rule: CoverRule) -> list[tuple[Violation, bool]]:
     """Head count, with skill/role and experienced heads, per cover rule and day.
 
@@ -524,9 +533,7 @@ def _cover(ctx: _Ctx, rule: CoverRule) -> list[tuple[Violation, bool]]:
     when soft) rather than a shortage of heads or of experienced heads.
     """
     grids = set(ctx.scenario.scope_grids(rule.scope))
-    listed = set(rule.shifts)
-    if any(s in ctx.shifts and ctx.shifts[s].kind == ShiftKind.MEETING for s in rule.shifts):
-        listed |= {s.id for s in ctx.scenario.shifts if s.includes_meeting}
+    listed = _listed(ctx, rule)
     extra = (f", skill {rule.skill}" if rule.skill else "") + (
         f", role {rule.role.value}" if rule.role else ""
     )
@@ -872,11 +879,8 @@ def _kept_off(ctx: _Ctx, worker: Worker, shift: ShiftType, day: dt.date) -> bool
     for rule in ctx.scenario.cover:
         if rule.max != 0 or not rule.applies(day, ctx.scenario.calendar):
             continue
-        listed = set(rule.shifts)
-        if any(s in ctx.shifts and ctx.shifts[s].kind == ShiftKind.MEETING for s in listed):
-            listed |= {s.id for s in ctx.scenario.shifts if s.includes_meeting}
         if (
-            shift.id in listed
+            shift.id in _listed(ctx, rule)
             and worker.grid in ctx.scenario.scope_grids(rule.scope)
             and (rule.role is None or worker.role == rule.role)
             and (rule.skill is None or worker.has_skill(rule.skill, day))

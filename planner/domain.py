@@ -549,7 +549,8 @@ class Scenario(Frozen):
 
     def with_rule(self, name: str, setting: RuleSetting) -> Scenario:
         """A copy with one rule set otherwise (a benchmark's or a what-if's switch),
-        validated as the loader would."""
+        validated by the domain model (a spread rule cannot be hard; the loader's own check
+        that ``one_shift_per_day`` stays hard is not repeated here)."""
         if name not in RULE_NAMES:
             raise ValueError(f"unknown rule {name!r}")
         return Scenario.model_validate({**dict(self), "rules": {**self.rules, name: setting}})
