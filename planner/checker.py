@@ -874,33 +874,33 @@ def _present(ctx: _Ctx) -> list[str]:
     return [w for w in ctx.workers if not ctx.away_whole_horizon(w)]
 
 
-def _kept_off(ctx: _Ctx, worker: Worker, shift: ShiftType, day: dt.date) -> bool:
-    """Whether a cover rule with a maximum of 0 counts ``worker`` on ``shift`` that day."""
-    for rule in ctx.scenario.cover:
-        if rule.max != 0 or not rule.applies(day, ctx.scenario.calendar):
-            continue
-        if (
-            shift.id in _listed(ctx, rule)
-            and worker.grid in ctx.scenario.scope_grids(rule.scope)
-            and (rule.role is None or worker.role == rule.role)
-            and (rule.skill is None or worker.has_skill(rule.skill, day))
-        ):
-            return True
-    return False
-
-
 def _unbarred(
     ctx: _Ctx, pool: list[str], in_category: Callable[[ShiftType, dt.date], bool]
 ) -> list[str]:
     """``pool`` without the workers a cover rule with a maximum of 0 keeps off every shift
-    of the category on every day of the horizon."""
+    of the category on every day of the horizon (counts them there: a listed shift, a day
+    it applies, the worker in its scope, of its role, holding its skill)."""
     assignable = [s for s in ctx.scenario.shifts if s.kind != ShiftKind.MEETING]
     options = [(s, d) for d in ctx.days for s in assignable if in_category(s, d)]
-    return [
-        w
-        for w in pool
-        if not options or not all(_kept_off(ctx, ctx.workers[w], s, d) for s, d in options)
+    zero = [
+        (rule, _listed(ctx, rule), set(ctx.scenario.scope_grids(rule.scope)))
+        for rule in ctx.scenario.cover
+        if rule.max == 0
     ]
+
+    def kept_off(worker: Worker, shift: ShiftType, day: dt.date) -> bool:
+        return any(
+            shift.id in listed
+            and rule.applies(day, ctx.scenario.calendar)
+            and worker.grid in grids
+            and (rule.role is None or worker.role == rule.role)
+            and (rule.skill is None or worker.has_skill(rule.skill, day))
+            for rule, listed, grids in zero
+        )
+
+    if not options or not zero:
+        return pool
+    return [w for w in pool if not all(kept_off(ctx.workers[w], s, d) for s, d in options)]
 
 
 def _desk_rotation(ctx: _Ctx) -> list[Violation]:
