@@ -10,7 +10,16 @@ from ortools.sat.python import cp_model
 
 from planner._errors import InfeasibleError, NoSolutionError
 from planner.checker import Assignment, check_rota
-from planner.domain import LabourRules, Leave, Request, Role, RuleSetting, Scenario
+from planner.domain import (
+    Calendar,
+    DatedName,
+    LabourRules,
+    Leave,
+    Request,
+    Role,
+    RuleSetting,
+    Scenario,
+)
 from planner.roster import solve as solving
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import RuleContext, build_model
@@ -243,6 +252,54 @@ def test_fair_share_leaves_out_a_worker_cover_keeps_off_the_category():
     result = checked(solve(sc, history=history), history=_as_assignments(history))
     assert result.penalties["fair_share"] == 0
     assert sum(s == "N" for s in shifts_of(result, "B").values()) == 3
+
+
+def test_fair_share_charges_a_ledger_the_week_cannot_change():
+    # a make-up weekend (调休): no rest day this week, so the rest-day ledger is history
+    # alone: A 4, B 1, C 0 (q = 1) costs 3·2 + 0 + (−1)(−2) = 8 whatever the rota
+    workers = [worker("A"), worker("B"), worker("C")]
+    weekends = [WEEK - dt.timedelta(days=k) for k in (1, 2, 8, 9)]
+    history = (*history_cells("A", weekends), *history_cells("B", weekends[:1]))
+    made_up = Calendar(adjusted_workdays=(DatedName(date=DAYS[5]), DatedName(date=DAYS[6])))
+    sc = scenario(workers, [], rules={"fair_share": soft(1)}).model_copy(
+        update={"calendar": made_up}
+    )
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert result.penalties["fair_share"] == 8
+
+
+def test_a_rota_whose_slack_hid_its_optimality_is_reported_optimal(monkeypatch):
+    # CP-SAT hands over the optimal rota (fair_share 2) with its fair_share term held 2
+    # above what the rota costs, and a proven bound of 2: the solve's last step brings the
+    # term down to 2, and the rota is then optimal, not "feasible" at a gap of 0
+    workers = [worker("A"), worker("B"), worker("C")]
+    history = history_cells("A", [WEEK - dt.timedelta(days=k) for k in (7, 6, 5)], "N")
+    sc = scenario(workers, _three_nights(), rules={"fair_share": soft(1)})
+    real_run = solving._run
+
+    class Slack:
+        """The optimal rota with slack in it, and the optimum's bound."""
+
+        def __init__(self, inner: cp_model.CpSolver, bound: float) -> None:
+            self.inner, self.best_objective_bound = inner, bound
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+    def slack_run(ctx: RuleContext, *args: Any, **kw: Any) -> tuple[Any, Any]:
+        best, status = real_run(ctx, *args, **kw)
+        assert status == cp_model.OPTIMAL and best.objective_value == 2
+        padded = ctx.model.clone()
+        for var in ctx.x.values():
+            padded.add(var == best.value(var))
+        padded.add(sum(expr for _, expr in ctx.penalties["fair_share"]) >= 4)
+        inner = cp_model.CpSolver()
+        assert inner.solve(padded) == cp_model.OPTIMAL and inner.objective_value == 4
+        return Slack(inner, best.objective_value), cp_model.FEASIBLE
+
+    monkeypatch.setattr(solving, "_run", slack_run)
+    result = checked(solve(sc, history=history), history=_as_assignments(history))
+    assert (result.status, result.objective, result.bound) == ("optimal", 2, 2)
 
 
 def test_requests_weight_times_rule_weight():
