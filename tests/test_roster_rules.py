@@ -636,6 +636,36 @@ def test_lookahead_meets_the_next_weeks_own_totals():
     assert result.lookahead_outcome == "replanned"
 
 
+def test_the_mended_rota_stands_when_the_replan_search_reports_none(monkeypatch):
+    # A alone covers every weekday and wishes to work Sunday: alone, the week takes the
+    # wish (3 saved), but then next Monday would be A's sixth day in a row. The re-plan's
+    # CP-SAT phase here ends with no rota (as when presolve of a large model outlasts the
+    # time left): the first rota mended over its last days (Sunday off) already meets
+    # next week, so it is the re-plan's answer, not "none found in time"
+    sc = scenario(
+        [worker("A")],
+        [need("weekdays", "D", days=("mon", "tue", "wed", "thu", "fri"), min=1)],
+        rules={"requests": soft(3)},
+        labour=LabourRules(max_consecutive_days=5, max_overtime_hours_week=8),
+        requests=[Request(worker_id="A", date=DAYS[6], kind="shift_on", shift_id="D")],
+    )
+    real_run = solving._run
+
+    def no_rota_in_the_replan(ctx: RuleContext, *args: Any, **kw: Any) -> tuple[Any, Any]:
+        if not ctx.problem.lookahead:
+            return real_run(ctx, *args, **kw)
+        nothing = cp_model.CpSolver()
+        nothing.parameters.max_time_in_seconds = 0.0
+        return nothing, nothing.solve(ctx.model)
+
+    alone = checked(solve(sc))
+    assert alone.objective == 0 and shifts_of(alone, "A")[DAYS[6]] == "D"
+    monkeypatch.setattr(solving, "_run", no_rota_in_the_replan)
+    result = checked(solve(sc, lookahead=1))
+    assert result.lookahead_outcome == "replanned"
+    assert result.objective == 3 and shifts_of(result, "A")[DAYS[6]] is None
+
+
 def test_the_lookahead_model_exempts_runs_at_the_next_weeks_edge():
     # a one-day run on Sunday between leave on Saturday and on next Monday: the next week
     # will not see it as a short run (a run at its edge), so the lookahead must allow it

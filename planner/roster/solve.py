@@ -244,10 +244,12 @@ def solve_roster(
     outcome = "no_time"  # unless the re-plan proves there is no way
     left = started + time_limit - time.monotonic()
     if left >= 1.0:
+        # kept back for the check of the re-planned rota (mostly a fraction of a second)
+        checked_in = min(1.0, 0.05 * time_limit)
         try:
-            ahead = _solve_horizon(problem, time_limit=left, seed=seed, workers=workers,
-                                   progress=progress, strategy=strategy, explain=False,
-                                   start=alone.assignments)  # fmt: skip
+            ahead = _solve_horizon(problem, time_limit=max(0.5, left - checked_in), seed=seed,
+                                   workers=workers, progress=progress, strategy=strategy,
+                                   explain=False, start=alone.assignments)  # fmt: skip
         except InfeasibleError:  # no rota of the horizon leaves the weeks ahead staffable
             outcome = "impossible"
         except NoSolutionError:
@@ -324,7 +326,7 @@ def _solve_horizon(
     # a little time is kept back to tighten the slacks of a merely feasible rota
     deadline = started + time_limit - min(1.0, 0.05 * time_limit)
     ctx = build_model(problem)
-    mending = _mend(ctx, start, seed, workers, time_limit / 2) if start else 0.0
+    mending, mended = _mend(ctx, start, seed, workers, time_limit / 2) if start else (0.0, None)
     opening = NO_OPENING
     if strategy == "auto":
         opening = _probe_then_columns(ctx, started, time_limit, seed, workers, progress)
@@ -332,7 +334,7 @@ def _solve_horizon(
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
     limit = max(0.1, (deadline - time.monotonic()) * share)
     stall = None if share == 1.0 else max(STALL_SECONDS, STALL_SHARE * time_limit)
-    found = opening.incumbent
+    found = opening.incumbent or mended
     if opening.decided is not None:
         solver, status = opening.decided
         cp_bound = max(cp_bound, solver.best_objective_bound)
@@ -351,7 +353,7 @@ def _solve_horizon(
         or (status == cp_model.FEASIBLE and found.objective_value < solver.objective_value)
     ):
         # the main phase ended before reporting its hint (presolve outlasted a short
-        # limit) or found worse: the opening's rota goes on
+        # limit) or found worse: the opening's (or the mended) rota goes on
         solver, status = found, cp_model.FEASIBLE
     if status == cp_model.UNKNOWN and share < 1.0 and deadline - time.monotonic() > 0.1:
         # no rota yet: CP-SAT keeps the rest of the time rather than giving up early
@@ -570,11 +572,13 @@ def _probe_then_columns(
 
 def _mend(
     ctx: RuleContext, start: tuple[Cell, ...], seed: int, workers: int, limit: float
-) -> float:
+) -> tuple[float, cp_model.CpSolver | None]:
     """Hint the model with ``start`` re-solved over its last days (the last week of several,
     the last three of one), the days before fixed: a rota that strands the weeks after it
     is mended where it meets them (a dispatcher's last weekend). Returns the deterministic
-    seconds spent."""
+    seconds spent and the mended rota (None if none was found), a rota of the model: if
+    the search that follows reports none in its time (presolve can outlast what is left
+    of it), the mended rota still stands."""
     p = ctx.problem
     at = {(c.worker_id, c.date): c.shift_id for c in start}
     values = {
@@ -585,9 +589,10 @@ def _mend(
     solver = _solver(limit, seed, workers)
     # a limit in deterministic time keeps a run on one worker reproducible
     solver.parameters.max_deterministic_time = limit / 2
-    if solver.solve(pinned_copy(ctx, values, free)) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        _hint_all(ctx.model, solver)
-    return solver.response_proto.deterministic_time
+    if solver.solve(pinned_copy(ctx, values, free)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return solver.response_proto.deterministic_time, None
+    _hint_all(ctx.model, solver)
+    return solver.response_proto.deterministic_time, solver
 
 
 def _hint_all(model: cp_model.CpModel, solved: cp_model.CpSolver) -> None:
