@@ -334,7 +334,7 @@ def _solve_horizon(
     share = {"cpsat": 1.0, "auto": 0.5, "lns": 0.2}[strategy]
     limit = max(0.1, (deadline - time.monotonic()) * share)
     stall = None if share == 1.0 else max(STALL_SECONDS, STALL_SHARE * time_limit)
-    found = opening.incumbent or mended
+    found = opening.incumbent if opening.incumbent is not None else mended
     if opening.decided is not None:
         solver, status = opening.decided
         cp_bound = max(cp_bound, solver.best_objective_bound)
