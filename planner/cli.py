@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner import __version__
+from planner import __version__, interrupt
 from planner._errors import InfeasibleError, InputError, InputProblem, PlannerError
 from planner.cli_args import (
     EXIT_BAD_INPUT,
@@ -364,7 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        code: int = args.func(args)
+        with interrupt.watch():
+            code: int = args.func(args)
     except InputError as exc:
         for problem in exc.problems[:MAX_PROBLEMS]:
             print(f"error: {problem}", file=sys.stderr)

@@ -33,6 +33,8 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from planner.domain import RuleSetting
+from planner.interrupt import stoppable
+from planner.roster.cpsat import CpSolver
 from planner.roster.problem import RosterProblem
 from planner.roster.rules import COUPLING_RULES, CoverRow, RuleContext, build_model
 
@@ -184,7 +186,7 @@ class _Pricer:
             round(SCALE * value) * x[0, d, s] for (d, s), value in duals.items() if value
         )
         self.ctx.model.minimize(objective)
-        solver = cp_model.CpSolver()
+        solver = CpSolver()
         solver.parameters.max_time_in_seconds = max(0.01, time_limit)
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
@@ -478,7 +480,8 @@ class _Master:
                 cap.SetCoefficient(var, objective.GetCoefficient(var))
         mip.SetSolverSpecificParametersAsString("\n".join(SCIP_PARAMS) + "\n")
         mip.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))  # after building
-        status = mip.Solve()
+        with stoppable(mip.InterruptSolve):
+            status = mip.Solve()
         if status == pywraplp.Solver.INFEASIBLE:
             return True, None
         if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
@@ -511,7 +514,9 @@ class _Master:
         mip.SetHint(picks, [float(i in first) for i in candidates])
         mip.SetSolverSpecificParametersAsString("\n".join(SCIP_PARAMS) + "\n")
         mip.SetTimeLimit(max(1, int(1000 * (deadline - time.monotonic()))))  # after building
-        if mip.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        with stoppable(mip.InterruptSolve):
+            status = mip.Solve()
+        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
             return None
         chosen = [i for i, var in zip(candidates, picks, strict=True) if var.solution_value() > 0.5]
         return self.value(chosen), chosen

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from planner.roster.cpsat import CpSolver
 from planner.roster.rules import RuleContext
 
 STEP_SECONDS = 1.5
@@ -114,7 +115,7 @@ def _solve_free(
     workers: int,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """One sub-problem: the cells ``free`` re-solved, the others fixed to ``values``."""
-    sub = cp_model.CpSolver()
+    sub = CpSolver()
     sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
     sub.parameters.random_seed = seed
     sub.parameters.num_workers = min(workers, 2)  # small models gain little from more

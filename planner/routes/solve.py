@@ -6,11 +6,11 @@ import datetime as dt
 import multiprocessing
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from multiprocessing.context import BaseContext
 
+from planner import interrupt
 from planner._errors import NoSolutionError
 from planner.routes.backends import DEFAULT_BACKEND, solve
 from planner.routes.build import DayPlan, GridDay, Stop, Unserved
@@ -106,7 +106,9 @@ def solve_day(
     else:
         # largest grids first, so the last one to finish is a small one
         order = sorted(range(len(jobs)), key=lambda i: -len(plan.grids[i].stops))
-        with ProcessPoolExecutor(max_workers=parallel, mp_context=_context()) as pool:
+        # a multiprocessing pool, as leaving its block ends its processes at once: on
+        # Ctrl-C the grids still being solved are not waited for
+        with _context().Pool(parallel) as pool:
             done = dict(zip(order, pool.map(_solve_grid, [jobs[i] for i in order]), strict=True))
         solutions = [done[i] for i in range(len(jobs))]
     rows: list[RouteRow] = []
@@ -150,8 +152,11 @@ def _solve_grid(job: tuple[RoutingProblem, str, float, int]) -> RoutingSolution:
 
 
 def _context() -> BaseContext:
-    """Fork when this process has no other threads (fast: nothing is imported again)."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    """Fork when this process has no other threads (fast: nothing is imported again); the
+    Ctrl-C watcher (:mod:`planner.interrupt`) holds no lock a child could need."""
+    threads = threading.enumerate()
+    alone = all(t is threading.main_thread() or t.name == interrupt.WATCHER for t in threads)
+    if alone and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
 

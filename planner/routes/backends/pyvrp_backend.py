@@ -28,7 +28,6 @@ from __future__ import annotations
 import multiprocessing
 import time
 import warnings
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
@@ -295,12 +294,14 @@ def run_seeds(
     """The first seed runs here, the others each in their own process, all at once."""
     if len(seeds) == 1:
         return [run_once(data, seeds[0], deadline, max_no_improvement, start)]
-    with ProcessPoolExecutor(max_workers=len(seeds) - 1, mp_context=_context()) as pool:
-        futures: list[Future[Run]] = [
-            pool.submit(run_once, data, s, deadline, max_no_improvement, start) for s in seeds[1:]
+    # a multiprocessing pool, as leaving its block ends its processes at once (Ctrl-C)
+    with _context().Pool(len(seeds) - 1) as pool:
+        others = [
+            pool.apply_async(run_once, (data, s, deadline, max_no_improvement, start))
+            for s in seeds[1:]
         ]
         here = run_once(data, seeds[0], deadline, max_no_improvement, start)
-        return [here, *(f.result() for f in futures)]
+        return [here, *(r.get() for r in others)]
 
 
 def solve(
