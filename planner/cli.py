@@ -23,6 +23,7 @@ from planner.cli_args import (
     non_negative_int,
     positive_int,
     seconds,
+    seed,
 )
 from planner.domain import RuleSetting, Scenario
 from planner.outputs import check_folder
@@ -297,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--pin", help="PINS.csv: date,worker_id,shift_id (empty = day off)")
     roster.add_argument("--previous", help="a previous rota.csv to change as little as possible")
     roster.add_argument("--time-limit", type=seconds, default=30.0, help="seconds")
-    roster.add_argument("--seed", type=int, default=0)
+    roster.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2^32-1 (default 0)")
     roster.add_argument(
         "--workers",
         type=positive_int,

@@ -18,8 +18,10 @@ import pytest
 from planner.cli import MAX_PROBLEMS, main
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.report import rota_html, worker_ics
-from planner.roster.solve import RosterResult
+from planner.roster.solve import RosterResult, solve_roster
 from planner.scenario_io import load_scenario
+from tests.roster_cases import WEEK as CASE_WEEK
+from tests.roster_cases import need, scenario, worker
 
 REPO = Path(__file__).resolve().parents[1]
 BAOTUN = REPO / "scenarios" / "baotun"
@@ -314,3 +316,28 @@ def test_too_few_nights_a_week_is_explained_by_the_nights_rule(tmp_path):
     conflicts = diagnose(problem, time_limit=20, seed=0)
     assert any(c.startswith("max_nights: ") for c in conflicts), conflicts
     assert any(c.startswith("cover: night") for c in conflicts), conflicts
+
+
+# ------------------------------------------------------------------- seeds
+
+
+def test_a_seed_past_32_bits_is_bad_input(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    code, _, err = run(roster(tmp_path, "--seed", str(2**32)), capsys)
+    assert code == 2
+    assert "argument --seed: expected 0 to 4294967295, got 4294967296" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("strategy", ["cpsat", "lns", "auto"])
+def test_every_seed_the_cli_takes_reaches_cp_sat(strategy):
+    """CP-SAT's random_seed is a signed 32-bit number; 2^32 - 1 used to crash it."""
+    sc = scenario([worker("A"), worker("B")], [need("day", "D", min=1, days=("mon", "tue"))])
+    found = {
+        seed: solve_roster(
+            RosterProblem(sc, CASE_WEEK, 1), time_limit=10, seed=seed, workers=2, strategy=strategy
+        )
+        for seed in (0, 2**31, 2**32 - 1)
+    }
+    assert {r.status for r in found.values()} == {"optimal"}
+    assert len({r.objective for r in found.values()}) == 1

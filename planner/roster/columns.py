@@ -34,7 +34,7 @@ from ortools.sat.python import cp_model
 
 from planner.domain import RuleSetting
 from planner.interrupt import stoppable
-from planner.roster.cpsat import CpSolver
+from planner.roster.cpsat import CpSolver, cpsat_seed
 from planner.roster.problem import RosterProblem
 from planner.roster.rules import COUPLING_RULES, CoverRow, RuleContext, build_model
 
@@ -189,7 +189,7 @@ class _Pricer:
         solver = CpSolver()
         solver.parameters.max_time_in_seconds = max(0.01, time_limit)
         solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed
+        solver.parameters.random_seed = cpsat_seed(seed)
         seen = _Lines(self)
         status = solver.solve(self.ctx.model, seen)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or not seen.lines:

@@ -7,6 +7,12 @@ from ortools.sat.python import cp_model
 from planner.interrupt import stoppable
 
 
+def cpsat_seed(seed: int) -> int:
+    """``seed`` as CP-SAT's 32-bit signed ``random_seed`` takes it: the CLI accepts seeds
+    up to 2^32 - 1 (PyVRP's range), and the engine adds to them (one per LNS step)."""
+    return seed % 2**31
+
+
 class CpSolver(cp_model.CpSolver):
     """CP-SAT's solver, leaving Ctrl-C to Python and stopped by it (see planner.interrupt)."""
 

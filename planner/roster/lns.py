@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from planner.roster.cpsat import CpSolver
+from planner.roster.cpsat import CpSolver, cpsat_seed
 from planner.roster.rules import RuleContext
 
 STEP_SECONDS = 1.5
@@ -117,7 +117,7 @@ def _solve_free(
     """One sub-problem: the cells ``free`` re-solved, the others fixed to ``values``."""
     sub = CpSolver()
     sub.parameters.max_time_in_seconds = max(0.2, min(remaining, STEP_SECONDS))
-    sub.parameters.random_seed = seed
+    sub.parameters.random_seed = cpsat_seed(seed)
     sub.parameters.num_workers = min(workers, 2)  # small models gain little from more
     return sub, sub.solve(pinned_copy(ctx, values, free))
 

@@ -24,7 +24,7 @@ from planner._errors import InfeasibleError, NoSolutionError
 from planner.domain import RULE_NAMES
 from planner.roster import DEFAULT_WORKERS, STRATEGIES
 from planner.roster.columns import Settle, WarmStart, warm_start
-from planner.roster.cpsat import CpSolver
+from planner.roster.cpsat import CpSolver, cpsat_seed
 from planner.roster.lns import gather, improve, pinned_copy, sweep
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.rules import (
@@ -189,7 +189,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 def _solver(time_limit: float, seed: int, workers: int) -> cp_model.CpSolver:
     solver = CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
-    solver.parameters.random_seed = int(seed)
+    solver.parameters.random_seed = cpsat_seed(seed)
     solver.parameters.num_workers = int(workers)
     return solver
 
