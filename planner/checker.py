@@ -204,14 +204,20 @@ def _shift_problem(scenario: Scenario, shift_id: str) -> str:
     return f"unknown shift {shift_id!r}"
 
 
-def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) -> list[Assignment]:
-    """A history file (or a ``--previous`` rota, with no ``before``) read as
-    :func:`read_rota` does, its rows checked against the scenario.
+def read_history(
+    path: Path,
+    scenario: Scenario,
+    before: dt.date | None = None,
+    covering: tuple[dt.date, dt.date] | None = None,
+) -> list[Assignment]:
+    """A history file (or a ``--previous`` rota, with ``covering`` for ``before``) read
+    as :func:`read_rota` does, its rows checked against the scenario.
 
     History is input to the check, not what is checked: a worker, grid or shift the
     scenario does not know, a second row for one worker and day, or a row on or after
     ``before`` (the horizon's first day) is bad input, as ``planner roster`` says, not a
-    violation.
+    violation; so is a previous rota without a row within ``covering`` (the rota's first
+    and last day), as ``planner roster`` refuses it: an earlier rota of other days.
     """
     rota = read_rota(path, as_input=True)
     file = Path(path).name
@@ -239,6 +245,15 @@ def read_history(path: Path, scenario: Scenario, before: dt.date | None = None) 
             problems.add(file, a.row, "date", f"{a.worker_id} already has a row for {a.date}")
         seen.add((a.date, a.worker_id))
     problems.raise_if_any()
+    if covering is not None and not any(covering[0] <= a.date <= covering[1] for a in rota):
+        dates = [a.date for a in rota]
+        runs = f"its rows run {min(dates)} to {max(dates)}" if dates else "it has no rows"
+        problems.add(
+            file, None, "date",
+            f"no row falls within the rota's days, {covering[0]} to {covering[1]} ({runs}); "
+            "a previous rota is an earlier rota of the same days",
+        )  # fmt: skip
+        problems.raise_if_any()
     return rota
 
 

@@ -106,7 +106,9 @@ def _cmd_roster(args: argparse.Namespace) -> int:
         if args.pin
         else ()
     )
-    previous = read_cells(Path(args.previous), scenario) if args.previous else ()
+    previous = (
+        read_cells(Path(args.previous), scenario, covering=(week, last)) if args.previous else ()
+    )
     overrides = {"cover": soft_cover(scenario)} if args.allow_unfilled else {}
     problem = RosterProblem(
         scenario=scenario,
@@ -155,7 +157,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     days = (week, week + dt.timedelta(days=7 * weeks - 1))
     history = read_history(Path(args.history), scenario, before=week) if args.history else []
     pins = read_pins(Path(args.pin), scenario, within=days) if args.pin else []
-    previous = read_history(Path(args.previous), scenario) if args.previous else None
+    previous = read_history(Path(args.previous), scenario, covering=days) if args.previous else None
     report = check_rota(
         scenario, rota, week=week, weeks=weeks, history=history, pins=pins, previous=previous
     )

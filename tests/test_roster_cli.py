@@ -424,6 +424,32 @@ def test_second_week_with_history_is_valid(week2, golden, capsys):
     assert ": valid; objective " in run.out
 
 
+def test_a_previous_rota_longer_than_the_week_is_read_for_the_week(
+    week2, golden, golden_json, tmp_path, capsys
+):
+    """An earlier two-week rota as --previous: its second week is ignored, its first kept
+    as it was (the golden rota is optimal, so no change is worth its stability cost)."""
+    assert week2.code == 0, week2.err
+    both = rows(golden.path / "rota.csv") + rows(week2.path / "rota.csv")
+    previous = tmp_path / "previous.csv"
+    previous.write_text(
+        ROTA_HEADER + "\n" + "".join(",".join(r[k] for k in ROTA_HEADER.split(",")) + "\n"
+                                     for r in both),
+        encoding="utf-8",
+    )  # fmt: skip
+    run = roster(tmp_path / "out", "--previous", str(previous))
+    assert run.code == 0, run.err
+    doc = json.loads((tmp_path / "out" / "rota.json").read_text(encoding="utf-8"))
+    assert doc["penalties"]["stability"] == 0
+    assert doc["objective"] == golden_json["objective"]
+    assert rows(tmp_path / "out" / "rota.csv") == rows(golden.path / "rota.csv")
+    argv = ["check", "--scenario", str(BAOTUN), "--rota", str(tmp_path / "out" / "rota.csv"),
+            "--previous", str(previous)]  # fmt: skip
+    checked = run_main(argv, capsys)
+    assert checked.code == 0, checked.out
+    assert "stability 0" in checked.out
+
+
 def test_the_lookahead_leaves_next_week_a_rota(tmp_path):
     # the dispatchers of bases B01 and B02 lead every workday's meeting, alone; asked to work
     # the weekend of 2027-01-02, a week planned alone grants it and next week has no rota

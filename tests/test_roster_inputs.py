@@ -181,6 +181,18 @@ def either(command: str, tmp_path: Path, *extra: str) -> list[str]:
         ("--history", '2026-12-13,"W005,D\n' + "2026-12-12,W005,D\n" * 9000, "row 2: not readable"),
         ("--history", "2026-12-13,W005,MM\n2026-12-13,W005,D", "row 2, column 'shift_id'"),
         ("--previous", "2026-12-14,W999,D", "row 2, column 'worker_id': unknown worker 'W999'"),
+        (
+            "--previous",
+            "2026-12-21,W005,D\n2026-12-07,W005,D",
+            "column 'date': no row falls within the rota's days, 2026-12-14 to 2026-12-20 "
+            "(its rows run 2026-12-07 to 2026-12-21); a previous rota is an earlier rota",
+        ),
+        (
+            "--previous",
+            "",
+            "column 'date': no row falls within the rota's days, 2026-12-14 to "
+            "2026-12-20 (it has no rows)",
+        ),
     ],
 )
 def test_check_and_roster_refuse_the_same_cells_files(

@@ -27,12 +27,15 @@ def read_cells(
     allow_off: bool = False,
     within: tuple[dt.date, dt.date] | None = None,
     before: dt.date | None = None,
+    covering: tuple[dt.date, dt.date] | None = None,
 ) -> tuple[Cell, ...]:
     """Cells from a rota.csv (history, previous) or a pins file (empty shift = day off).
 
     ``within`` (first and last day) is the horizon a pin must fall in, ``before`` the
     day history must end before: a row outside is a wrong file or a typo, not a row to
-    drop in silence.
+    drop in silence. ``covering`` (first and last day) is for a previous rota: it is an
+    earlier rota of those days, so one with no row among them is the wrong file (every
+    cell of the new rota would count as a change).
     """
     problems = Problems()
     if (why := not_a_file(path)) is not None:
@@ -98,4 +101,16 @@ def read_cells(
             continue
         cells.append(Cell(day, row["worker_id"], shift, grid))
     problems.raise_if_any()
+    if covering is not None and not any(covering[0] <= c.date <= covering[1] for c in cells):
+        dates = [c.date for c in cells]
+        raise InputError([InputProblem(path.name, None, "date", _elsewhere(dates, covering))])
     return tuple(cells)
+
+
+def _elsewhere(dates: list[dt.date], days: tuple[dt.date, dt.date]) -> str:
+    """Why a previous rota with no row within the rota's days is refused."""
+    runs = f"its rows run {min(dates)} to {max(dates)}" if dates else "it has no rows"
+    return (
+        f"no row falls within the rota's days, {days[0]} to {days[1]} ({runs}); "
+        "a previous rota is an earlier rota of the same days"
+    )
