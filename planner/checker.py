@@ -140,7 +140,9 @@ def _read_table(
     if (why := not_a_file(path)) is not None:
         raise InputError([InputProblem(str(path), None, None, why)])
     problems = Problems()
-    table = read_csv_table(path, required, lambda c: any_column or c in columns, problems)
+    table = read_csv_table(
+        path, required, lambda c: any_column or c in columns, problems, name=str(path)
+    )
     if table.header is None or any(p.row in (None, 1) for p in problems.items):
         problems.raise_if_any()  # header problems make every row meaningless
     return problems, table
@@ -155,7 +157,7 @@ def read_rota(path: Path, *, as_input: bool = False) -> list[Assignment]:
     to the check (history) as ``planner roster`` does: other columns, ``start`` and
     ``end`` among them, are ignored rather than checked.
     """
-    file = Path(path).name
+    file = str(path)
     problems, table = _read_table(Path(path), ROTA_COLUMNS, ROTA_REQUIRED, any_column=as_input)
     out: list[Assignment] = []
     for number, row in table.rows:
@@ -220,7 +222,7 @@ def read_history(
     and last day), as ``planner roster`` refuses it: an earlier rota of other days.
     """
     rota = read_rota(path, as_input=True)
-    file = Path(path).name
+    file = str(path)
     problems = Problems()
     workers = {w.id for w in scenario.workers}
     grids = {g.id for g in scenario.grids}
@@ -269,7 +271,7 @@ def read_pins(
     with ``within`` (first and last day) so is a pin outside the rota's days. Two pins
     for one worker and day are bad input too: no rota could keep both.
     """
-    file = Path(path).name
+    file = str(path)
     problems, table = _read_table(Path(path), PIN_COLUMNS, PIN_COLUMNS, any_column=True)
     assert table.header is not None  # else _read_table raised
     needed = table.header.index("shift_id") + 1

@@ -27,6 +27,7 @@ from planner.cli_args import (
 )
 from planner.domain import RuleSetting, Scenario
 from planner.outputs import check_folder
+from planner.summary import plural
 
 if TYPE_CHECKING:  # the checker is imported when a command needs it (start-up time)
     from planner.checker import Assignment
@@ -164,7 +165,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for v in report.violations:
         print(f"violation [{v.rule}] {v.message}")
     soft = ", ".join(f"{k} {v}" for k, v in sorted(report.penalties.items()))
-    verdict = "valid" if report.ok else f"INVALID: {len(report.violations)} violations"
+    verdict = "valid" if report.ok else f"INVALID: {plural(len(report.violations), 'violation')}"
     print(f"{args.rota}: {verdict}; objective {report.objective} ({soft})")
     if report.ok and args.lookahead:
         return _check_weeks_after(args, scenario, week, weeks, rota, history)

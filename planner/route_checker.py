@@ -51,6 +51,7 @@ import numpy as np
 from planner._errors import InputError, InputProblem
 from planner.domain import Role, Scenario, ShiftKind, ShiftType, TimeWindow, Worker
 from planner.scenario_io import Problems, read_csv_rows
+from planner.summary import plural
 
 ROUTE_COLUMNS = (
     "worker_id",
@@ -188,7 +189,7 @@ class RouteReport:
 
     def summary(self) -> str:
         """One line: routes, stops served, metres and the verdict."""
-        verdict = "valid" if self.ok else f"INVALID: {len(self.findings)} violations"
+        verdict = "valid" if self.ok else f"INVALID: {plural(len(self.findings), 'violation')}"
         return (
             f"{self.routes} routes, {self.stops_served} stops served, "
             f"{self.metres} m travelled; {verdict}"
@@ -237,7 +238,7 @@ def read_unserved(path: Path) -> list[str]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             if reader.fieldnames is None or "site_id" not in reader.fieldnames:
-                raise InputError([InputProblem(path.name, 1, "site_id", "column is missing")])
+                raise InputError([InputProblem(str(path), 1, "site_id", "column is missing")])
             return [row["site_id"] for row in reader if row.get("site_id")]
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([InputProblem(str(path), None, None, f"cannot read: {exc}")]) from exc
@@ -252,9 +253,9 @@ def read_routes(path: Path) -> list[RouteRow]:
     path = Path(path)
     if not path.is_file():
         raise InputError([InputProblem(str(path), None, None, "file is missing")])
-    file = path.name
+    file = str(path)
     problems = Problems()
-    rows = read_csv_rows(path, ROUTE_COLUMNS, lambda c: c in ROUTE_COLUMNS, problems)
+    rows = read_csv_rows(path, ROUTE_COLUMNS, lambda c: c in ROUTE_COLUMNS, problems, file)
     if any(p.row in (None, 1) for p in problems.items):
         problems.raise_if_any()  # header problems make every row meaningless
     out: list[RouteRow] = []

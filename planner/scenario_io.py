@@ -192,9 +192,14 @@ def read_csv_table(
     required: Sequence[str],
     allowed: Callable[[str], bool],
     problems: Problems,
+    name: str | None = None,
 ) -> CsvTable:
-    """A UTF-8 CSV (Excel's BOM accepted) with spreadsheet row numbers (header = row 1)."""
-    name = path.name
+    """A UTF-8 CSV (Excel's BOM accepted) with spreadsheet row numbers (header = row 1).
+
+    Problems name the file by ``name``, else by its own name: a scenario's files are
+    known by their names, a rota given on the command line by the path as given.
+    """
+    name = name or path.name
     data = path.read_bytes()
     raw = data.removeprefix(BOM)
     try:
@@ -256,9 +261,10 @@ def read_csv_rows(
     required: Sequence[str],
     allowed: Callable[[str], bool],
     problems: Problems,
+    name: str | None = None,
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of a UTF-8 CSV (Excel's BOM accepted) with their spreadsheet row numbers."""
-    return read_csv_table(path, required, allowed, problems).rows
+    return read_csv_table(path, required, allowed, problems, name).rows
 
 
 def _non_empty(row: dict[str, str], columns: Iterable[str]) -> dict[str, Any]:

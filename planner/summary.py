@@ -103,3 +103,8 @@ def summarise(scenario: Scenario, week: dt.date | None = None) -> str:
     ]
     parts.append(f"Leave in that week: {len(on_leave)} entries; requests: {len(scenario.requests)}")
     return "\n\n".join(parts) + "\n"
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 violation', '2 violations': a summary line read by people reads right."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

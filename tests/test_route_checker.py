@@ -468,7 +468,7 @@ def test_malformed_cells_are_all_reported(tmp_path: Path) -> None:
     path.write_text(edit(VALID, bad), encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_routes(path)
-    assert [str(p) for p in caught.value.problems] == [
+    assert [str(p).removeprefix(f"{tmp_path}/") for p in caught.value.problems] == [
         "routes.csv, row 3, column 'arrive': expected a time HH:MM:SS (00:00:00-23:59:59), "
         "got '8:38'",
         "routes.csv, row 4, column 'travel_m': expected whole metres (0 or more), got '480.5'",
@@ -482,7 +482,7 @@ def test_visit_without_service_start_and_duplicate_seq(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_routes(path)
-    assert [str(p) for p in caught.value.problems] == [
+    assert [str(p).removeprefix(f"{tmp_path}/") for p in caught.value.problems] == [
         "routes.csv, row 3, column 'service_start': a visit row needs its service_start",
         "routes.csv, row 11, column 'seq': duplicate seq 2 of W2 on 2026-12-08 (first at row 10)",
     ]

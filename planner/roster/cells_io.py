@@ -45,7 +45,7 @@ def read_cells(
     shifts = {s.id for s in scenario.shifts if s.kind != ShiftKind.MEETING}
     cells: list[Cell] = []
     seen: set[tuple[dt.date, str]] = set()
-    table = read_csv_table(path, REQUIRED, lambda c: True, problems)
+    table = read_csv_table(path, REQUIRED, lambda c: True, problems, name=str(path))
     if table.header is None or any(p.row == 1 for p in problems.items):
         raise InputError(problems.items)  # no header, or one without the columns: no rows
     needed = table.header.index("shift_id") + 1
@@ -53,7 +53,7 @@ def read_cells(
         if table.widths[number] < needed:  # a short row is padded: it did not say "off"
             hint = "; leave it empty for a day off, but keep its comma" if allow_off else ""
             problems.add(
-                path.name, number, "shift_id",
+                str(path), number, "shift_id",
                 f"the row has {table.widths[number]} cells and no shift_id{hint}",
             )  # fmt: skip
             continue
@@ -63,47 +63,47 @@ def read_cells(
                 raise ValueError(row["date"])
         except ValueError:
             problems.add(
-                path.name, number, "date", f"expected a date YYYY-MM-DD, got {row['date']!r}"
+                str(path), number, "date", f"expected a date YYYY-MM-DD, got {row['date']!r}"
             )
             continue
         if within is not None and not within[0] <= day <= within[1]:
             problems.add(
-                path.name, number, "date",
+                str(path), number, "date",
                 f"{day} is outside the rota's days, {within[0]} to {within[1]}",
             )  # fmt: skip
             continue
         if before is not None and day >= before:
             problems.add(
-                path.name, number, "date",
+                str(path), number, "date",
                 f"{day} is not before the planned week ({before}); history is the weeks before",
             )  # fmt: skip
             continue
         if row["worker_id"] not in workers:
-            problems.add(path.name, number, "worker_id", f"unknown worker {row['worker_id']!r}")
+            problems.add(str(path), number, "worker_id", f"unknown worker {row['worker_id']!r}")
             continue
         shift = row["shift_id"] or None
         if shift is None and not allow_off:
-            problems.add(path.name, number, "shift_id", "a shift id is needed")
+            problems.add(str(path), number, "shift_id", "a shift id is needed")
             continue
         if shift is not None and shift not in shifts:
-            problems.add(path.name, number, "shift_id", _shift_problem(scenario, shift))
+            problems.add(str(path), number, "shift_id", _shift_problem(scenario, shift))
             continue
         key = (day, row["worker_id"])
         if key in seen:
             problems.add(
-                path.name, number, "date", f"{row['worker_id']} already has a row for {day}"
+                str(path), number, "date", f"{row['worker_id']} already has a row for {day}"
             )
             continue
         seen.add(key)
         grid = row.get("grid") or None
         if grid is not None and grid not in grids:
-            problems.add(path.name, number, "grid", f"unknown grid {grid!r}")
+            problems.add(str(path), number, "grid", f"unknown grid {grid!r}")
             continue
         cells.append(Cell(day, row["worker_id"], shift, grid))
     problems.raise_if_any()
     if covering is not None and not any(covering[0] <= c.date <= covering[1] for c in cells):
         dates = [c.date for c in cells]
-        raise InputError([InputProblem(path.name, None, "date", _elsewhere(dates, covering))])
+        raise InputError([InputProblem(str(path), None, "date", _elsewhere(dates, covering))])
     return tuple(cells)
 
 

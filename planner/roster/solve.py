@@ -35,6 +35,7 @@ from planner.roster.rules import (
     build_model,
     penalty_sum,
 )
+from planner.summary import plural
 
 assert set(CATALOGUE) == set(RULE_NAMES), "the catalogue and RULE_NAMES must agree"
 
@@ -123,7 +124,7 @@ class RosterResult:
         return (
             f"{self.status}: {len(self.assignments)} assignments, objective {self.objective}, "
             f"bound {self.bound}, gap {self.gap:.2%}, {self.wall_seconds:.1f} s"
-            + (f", {len(self.unfilled)} unfilled cover needs" if self.unfilled else "")
+            + (f", {plural(len(self.unfilled), 'unfilled cover need')}" if self.unfilled else "")
             + self._after()
         )
 

@@ -326,10 +326,10 @@ def read_tasks(path: Path, scenario: Scenario) -> list[Stop]:
     site_ids = {s.id for s in scenario.sites}
     seen: set[str] = set()
     out: list[Stop] = []
-    rows = list(read_csv_rows(path, TASK_COLUMNS, lambda c: True, problems))
+    rows = list(read_csv_rows(path, TASK_COLUMNS, lambda c: True, problems, str(path)))
     problems.raise_if_any()  # a missing column: nothing below can be read
     for number, row in rows:
-        where = (path.name, number)
+        where = (str(path), number)
         before = len(problems.items)
         if row["id"] in site_ids:
             problems.add(*where, "id", f"{row['id']!r} is already a site id")
