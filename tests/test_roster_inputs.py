@@ -18,7 +18,7 @@ import pytest
 from planner.cli import MAX_PROBLEMS, main
 from planner.roster.problem import Cell, RosterProblem
 from planner.roster.report import rota_html, worker_ics
-from planner.roster.solve import RosterResult, solve_roster
+from planner.roster.solve import RosterResult, Unfilled, solve_roster
 from planner.scenario_io import load_scenario
 from tests.roster_cases import WEEK as CASE_WEEK
 from tests.roster_cases import need, scenario, worker
@@ -308,6 +308,24 @@ def test_the_sheet_has_one_table_per_grid_and_week():
     assert set(titles) == {("2026-12-14", "2026-12-20"), ("2026-12-21", "2026-12-27")}
     assert page.count("<table>") == 2 * grids
     assert all(t.count("<th>") == 3 + 7 for t in re.findall(r"<tr><th>.*?</tr>", page))
+
+
+def test_the_sheet_names_holidays_unfilled_needs_and_its_own_marks():
+    """What a dispatcher pins up: 元旦 in its column head, the needs left open (all of them
+    first, then each on its grid's sheet) and the 休/假 marks in the legend."""
+    sc = load_scenario(BAOTUN)
+    problem = RosterProblem(scenario=sc, week=dt.date(2026, 12, 28), weeks=1)
+    label = "lead-B01 on 2026-12-29 (B01, MM, dispatcher)"
+    need = Unfilled("lead-B01", dt.date(2026, 12, 29), label, 1)
+    result = RosterResult(problem, "feasible", (), 0, 0, 0.0, 0.0, 1, 1, {}, (need,))
+    page = rota_html(result)
+    assert "<th>01-01<br>周五<br>元旦</th>" in page
+    assert "<th>12-31<br>周四</th>" in page
+    assert "缺岗 1 项 (unfilled needs)</h2><ul><li>" + label + ": 缺 1 人</li></ul>" in page
+    assert page.count(label) == 1 + len(sc.scope_grids("B01")) < 1 + len(sc.grids)
+    assert "<span>休 休息</span> <span>假 请假</span>" in page
+    assert "可行 (feasible)" in page
+    assert "缺岗" not in rota_html(hand_made(1, ()))
 
 
 # ----------------------------------------------------------------------- diagnosis

@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from planner.domain import ShiftKind
+from planner.domain import Calendar, ShiftKind
 from planner.outputs import write_folder
 from planner.roster.problem import shift_interval
 from planner.roster.solve import RosterResult
 
 ROTA_COLUMNS = ("date", "worker_id", "worker_name", "grid", "shift_id", "start", "end")
 ROLE_ZH = {"inspector": "巡查员", "dispatcher": "调度员", "handler": "处置员"}
+STATUS_ZH = {"optimal": "最优", "feasible": "可行"}
 WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 KIND_COLOURS = {
     ShiftKind.DAY_PATROL: "#dbeafe",
@@ -114,12 +115,20 @@ def rota_html(result: RosterResult) -> str:
         "td.name{text-align:left}section{page-break-after:always}"
         "@media print{section{page-break-after:always}}</style></head><body>",
     ]
-    legend = " ".join(
-        f"<span style='background:{KIND_COLOURS[s.kind]};padding:0 4px'>{e(s.id)} {e(s.zh)} "
-        f"{s.start:%H:%M}-{s.end:%H:%M}</span>"
-        for s in sc.shifts
-        if s.kind != ShiftKind.MEETING
+    legend = (
+        " ".join(
+            f"<span style='background:{KIND_COLOURS[s.kind]};padding:0 4px'>{e(s.id)} {e(s.zh)} "
+            f"{s.start:%H:%M}-{s.end:%H:%M}</span>"
+            for s in sc.shifts
+            if s.kind != ShiftKind.MEETING
+        )
+        + " <span>休 休息</span> <span>假 请假</span>"
     )
+    cover_grids = {c.id: sc.scope_grids(c.scope) for c in sc.cover if c.scope != "*"}
+    if result.unfilled:  # the whole list first: the dispatcher's to-do before publishing
+        parts.append(f"<section><h2>缺岗 {len(result.unfilled)} 项 (unfilled needs)</h2><ul>")
+        parts += [f"<li>{e(u.label)}: 缺 {u.missing} 人</li>" for u in result.unfilled]
+        parts.append("</ul></section>")
     weeks = [p.days[i : i + 7] for i in range(0, len(p.days), 7)]
     for days in weeks:  # a sheet per grid and week: what goes on the notice board
         for grid in sc.grids:
@@ -129,7 +138,7 @@ def rota_html(result: RosterResult) -> str:
                 f" ({e(grid.id)}) 排班表 {days[0]} 至 {days[-1]}</h2><p>{legend}</p><table><tr>"
                 "<th>工号</th><th>姓名</th><th>岗位</th>"
             )
-            parts += [f"<th>{d:%m-%d}<br>{WEEKDAY_ZH[d.weekday()]}</th>" for d in days]
+            parts += [_day_header(sc.calendar, d) for d in days]
             parts.append("</tr>")
             for w in members:
                 row = [f"<td>{e(w.id)}</td><td class='name'>{e(w.name)}</td>",
@@ -143,12 +152,33 @@ def rota_html(result: RosterResult) -> str:
                         s = shifts[sid]
                         row.append(f"<td style='background:{KIND_COLOURS[s.kind]}'>{e(s.zh)}</td>")
                 parts.append("<tr>" + "".join(row) + "</tr>")
-            parts.append("</table></section>")
+            parts.append("</table>")
+            here = [
+                u for u in result.unfilled
+                if u.date in days and grid.id in cover_grids.get(u.rule_id, ())
+            ]  # fmt: skip
+            if here:
+                parts.append("<p>缺岗: " + "; ".join(
+                    f"{e(u.label)} 缺 {u.missing} 人" for u in here) + "</p>")  # fmt: skip
+            parts.append("</section>")
+    status = STATUS_ZH.get(result.status, result.status)
     parts.append(
-        f"<p>status {e(result.status)} · objective {result.objective} · bound {result.bound}"
-        f" · seed {result.seed}</p></body></html>\n"
+        f"<p>{e(status)} ({e(result.status)}) · 目标值 objective {result.objective}"
+        f" · 下界 bound {result.bound} · 随机种子 seed {result.seed}</p></body></html>\n"
     )
     return "".join(parts)
+
+
+def _day_header(calendar: Calendar, day: dt.date) -> str:
+    """A column head: the date, the weekday, and a holiday or 调休 workday named."""
+    note = ""
+    for h in calendar.holidays:
+        if h.date == day:
+            note = f"<br>{html.escape(h.name or '节假日')}"
+    for h in calendar.adjusted_workdays:
+        if h.date == day:
+            note = f"<br>调休上班{html.escape(' ' + h.name if h.name else '')}"
+    return f"<th>{day:%m-%d}<br>{WEEKDAY_ZH[day.weekday()]}{note}</th>"
 
 
 def worker_ics(result: RosterResult, worker_id: str) -> bytes:
