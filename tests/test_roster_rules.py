@@ -735,3 +735,32 @@ def test_the_mend_hints_a_whole_rota_that_leaves_the_week_after_staffable():
         assert value[ctx.x[0, day, d].index] == int(first.get(DAYS[day]) == "D")
     assert first[DAYS[6] + dt.timedelta(days=7)] == "D"
     assert value[ctx.x[0, 13, d].index] == 0  # the last Sunday given up
+
+
+def test_with_soft_cover_cp_sat_starts_from_the_rota_that_fills_most(monkeypatch):
+    """The first rota fills every need, the requests left out; the solve goes on from it
+    to the real optimum, where leaving Monday open (1000) beats a wish worth 5000."""
+    sc = scenario(
+        [worker("A")],
+        [need("mon", "D", min=1, days=("mon",))],
+        rules={"cover": soft(1000)},
+        requests=[Request(worker_id="A", date=WEEK, kind="day_off", weight=5000)],
+    )
+    first: list[dict[tuple[int, int, int], int]] = []
+    real = solving._fill_first
+
+    def spy(ctx: RuleContext, *args: Any) -> Any:
+        effort, hinted = real(ctx, *args)
+        assert hinted is not None
+        first.append({key: int(hinted.value(var)) for key, var in ctx.x.items()})
+        return effort, hinted
+
+    monkeypatch.setattr(solving, "_fill_first", spy)
+    result = checked(solve(sc))
+    (rota,) = first
+    problem = RosterProblem(sc, WEEK, 1)
+    day_shift = next(i for i, s in enumerate(problem.shifts) if s.id == "D")
+    assert rota[0, 0, day_shift] == 1  # A on day patrol on Monday: every need filled
+    assert result.status == "optimal" and result.objective == 1000
+    assert shifts_of(result, "A")[WEEK] is None
+    assert [(u.rule_id, u.missing) for u in result.unfilled] == [("mon", 1)]
