@@ -156,6 +156,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     rota = read_rota(Path(args.rota))
     week, weeks = rota_horizon(scenario, rota, args.week, args.weeks)
     days = (week, week + dt.timedelta(days=7 * weeks - 1))
+    if args.week is None and args.weeks is None:
+        _note_sparse_weeks([a.date for a in rota], week, weeks)
     history = read_history(Path(args.history), scenario, before=week) if args.history else []
     pins = read_pins(Path(args.pin), scenario, within=days) if args.pin else []
     previous = read_history(Path(args.previous), scenario, covering=days) if args.previous else None
@@ -170,6 +172,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if report.ok and args.lookahead:
         return _check_weeks_after(args, scenario, week, weeks, rota, history)
     return EXIT_OK if report.ok else EXIT_CHECK_FAILED
+
+
+def _note_sparse_weeks(dates: list[dt.date], week: dt.date, weeks: int) -> None:
+    """Say so when the horizon taken from a rota's dates has a week with few rows: one
+    mistyped date makes a week of uncovered needs (hundreds of violations) otherwise
+    unexplained."""
+    rows = [0] * weeks
+    for day in dates:
+        rows[(day - week).days // 7] += 1
+    for i, count in enumerate(rows):
+        if count * 10 < max(rows):
+            monday = week + dt.timedelta(days=7 * i)
+            print(
+                f"note: the rota's dates run {min(dates)} to {max(dates)}, so it is checked as "
+                f"{weeks} weeks; the week of {monday} has {plural(count, 'row')} against "
+                f"{max(rows)} in another (a mistyped date?); --week and --weeks set the weeks",
+                file=sys.stderr,
+            )
 
 
 def _check_weeks_after(

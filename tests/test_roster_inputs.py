@@ -371,3 +371,20 @@ def test_every_seed_the_cli_takes_reaches_cp_sat(strategy):
     }
     assert {r.status for r in found.values()} == {"optimal"}
     assert len({r.objective for r in found.values()}) == 1
+
+
+def test_check_notes_a_week_made_by_one_stray_date(tmp_path, capsys):
+    """One mistyped date adds a week of open needs to a rota's own horizon: check says
+    where its weeks came from, and says nothing when the weeks are given."""
+    lines = [f"2026-12-14,W{i:03d},D" for i in range(1, 13)] + ["2026-12-24,W001,D"]
+    rota = write(tmp_path / "rota.csv", "date,worker_id,shift_id\n" + "\n".join(lines) + "\n")
+    argv = ["check", "--scenario", str(BAOTUN), "--rota", str(rota)]
+    code, _, err = run(argv, capsys)
+    assert code == 1
+    assert err == (
+        "note: the rota's dates run 2026-12-14 to 2026-12-24, so it is checked as 2 weeks; "
+        "the week of 2026-12-21 has 1 row against 12 in another (a mistyped date?); "
+        "--week and --weeks set the weeks\n"
+    )
+    code, _, err = run([*argv, "--week", WEEK, "--weeks", "2"], capsys)
+    assert code == 1 and err == ""
