@@ -60,6 +60,11 @@ def watch() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    # install Python's handler again: CP-SAT left with its own SIGINT handling (any
+    # CpSolver not made here) resets SIGINT to the system default when a solve ends, which
+    # would then kill the process outright
+    handler = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, handler if handler is not None else signal.default_int_handler)
     reader, writer = socket.socketpair()
     writer.setblocking(False)
     previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -73,3 +75,26 @@ def test_ctrl_c_during_the_routes_solve_exits_130_at_once(
     assert took < 5.0
     assert capsys.readouterr().err.endswith("interrupted\n")
     assert not out.exists()
+
+
+def test_ctrl_c_still_reaches_python_after_a_raw_cp_sat_solve() -> None:
+    """A CpSolver left with its own SIGINT handling resets SIGINT to the system default
+    when its solve ends (a library user's, or a test's): watch() installs Python's handler
+    again, so Ctrl-C is a KeyboardInterrupt, not a killed process. Run apart, since the
+    failure kills the process that meets it."""
+    script = (
+        "import os, signal, threading, time\n"
+        "from ortools.sat.python import cp_model\n"
+        "m = cp_model.CpModel(); x = m.new_int_var(0, 10, 'x'); m.maximize(x)\n"
+        "cp_model.CpSolver().solve(m)\n"
+        "from planner import interrupt\n"
+        "try:\n"
+        "    with interrupt.watch():\n"
+        "        threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
+        "        time.sleep(10)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "interrupted\n"), done.stderr
