@@ -578,7 +578,7 @@ def test_a_bad_task_cell_names_file_row_and_column(
     with pytest.raises(InputError) as info:
         read_tasks(path, scenario(site("A", 1)))
     assert [str(p) for p in info.value.problems] == [
-        f"tasks.csv, row 3, column {column!r}: {message}"
+        f"{path}, row 3, column {column!r}: {message}"
     ]
 
 
