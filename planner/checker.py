@@ -33,6 +33,7 @@ from planner.domain import (
     ShiftKind,
     ShiftType,
     Worker,
+    plausible_date,
 )
 from planner.scenario_io import CsvTable, Problems, not_a_file, read_csv_table
 
@@ -122,14 +123,18 @@ def _parse_cell(
         return None
     try:
         parsed = dt.datetime.strptime(text, fmt)
-        if parsed.strftime(fmt) != text:  # 2026-12-3: strptime reads it, a reader may not
+        # 2026-12-3: strptime reads it, a reader may not (years padded, as strftime's are not)
+        if parsed.strftime(fmt.replace("%Y", f"{parsed.year:04d}")) != text:
             raise ValueError(text)
-        return parsed
     except ValueError:
         shape = fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
         shape = shape.replace("%H", "HH").replace("%M", "MM")
         problems.add(file, row, column, f"expected {what} {shape}, got {text!r}")
         return None
+    if (why := plausible_date(parsed.date())) is not None:
+        problems.add(file, row, column, why)
+        return None
+    return parsed
 
 
 def _read_table(

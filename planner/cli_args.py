@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from planner.domain import plausible_date
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -16,9 +18,12 @@ EXIT_BAD_INPUT = 2
 def date(text: str) -> dt.date:
     """A calendar date, YYYY-MM-DD."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from exc
+    if (why := plausible_date(day)) is not None:
+        raise argparse.ArgumentTypeError(why)
+    return day
 
 
 def whole_number(text: str, least: int, most: int | None = None) -> int:

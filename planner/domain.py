@@ -12,7 +12,15 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 """Ids are short and spreadsheet-safe: letters, digits, ``_ . -``."""
@@ -72,9 +80,36 @@ def _window_clock(value: object) -> object:
     return value
 
 
+def _local(value: dt.time) -> dt.time:
+    """A clock time of the scenario's own zone: one with an offset (``08:00+08:00``, or a
+    number read as seconds) would compare with no other."""
+    if value.tzinfo is not None:
+        raise ValueError("expected a clock time HH:MM, without a time zone")
+    return value
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Dates a scenario, a rota or a command may name: far enough for any real plan, and
+near enough that a horizon or a visit interval added to one is still a date."""
+
+
+def plausible_date(day: dt.date) -> str | None:
+    """Why ``day`` cannot be planned with, or None."""
+    if FIRST_YEAR <= day.year <= LAST_YEAR:
+        return None
+    return f"{day} is outside the years {FIRST_YEAR}-{LAST_YEAR}"
+
+
+def _plausible(day: dt.date) -> dt.date:
+    if (why := plausible_date(day)) is not None:
+        raise ValueError(why)
+    return day
+
+
 SheetBool = Annotated[bool, BeforeValidator(_parse_bool)]
-Clock = Annotated[dt.time, BeforeValidator(_parse_clock)]
-WindowClock = Annotated[dt.time, BeforeValidator(_window_clock)]
+Clock = Annotated[dt.time, BeforeValidator(_parse_clock), AfterValidator(_local)]
+WindowClock = Annotated[dt.time, BeforeValidator(_window_clock), AfterValidator(_local)]
+Day = Annotated[dt.date, AfterValidator(_plausible)]
 
 
 class Frozen(BaseModel):
@@ -235,7 +270,7 @@ class CoverRule(Frozen):
     weight_over: int | None = Field(
         default=None, ge=0, description="weight per excess head when soft (default: weight)"
     )
-    dates: tuple[dt.date, ...] = Field(
+    dates: tuple[Day, ...] = Field(
         default=(), description="if given, the rule applies on these dates only"
     )
 
@@ -297,7 +332,7 @@ bound to hold)."""
 class DatedName(Frozen):
     """A date with a name: a public holiday or an adjusted working day (调休)."""
 
-    date: dt.date
+    date: Day
     name: str = ""
 
 
@@ -334,7 +369,7 @@ class ScenarioInfo(Frozen):
 
     name: str = Field(min_length=1)
     name_zh: str = ""
-    reference_date: dt.date
+    reference_date: Day
     timezone: str = "Asia/Shanghai"
     bbox: tuple[float, float, float, float] = Field(
         description="lon_min, lat_min, lon_max, lat_max in WGS-84"
@@ -356,6 +391,8 @@ class ScenarioInfo(Frozen):
     @model_validator(mode="after")
     def _bbox_ordered(self) -> ScenarioInfo:
         lon_min, lat_min, lon_max, lat_max = self.bbox
+        if not (lon_min >= -180 and lon_max <= 180 and lat_min >= -90 and lat_max <= 90):
+            raise ValueError("bbox must be longitudes within ±180 and latitudes within ±90")
         if not (lon_min < lon_max and lat_min < lat_max):
             raise ValueError("bbox must be [lon_min, lat_min, lon_max, lat_max] with min < max")
         return self
@@ -370,7 +407,7 @@ class SkillGrant(Frozen):
     """A skill and the date the worker acquired it (skills grow with training)."""
 
     skill: str
-    since: dt.date
+    since: Day
 
 
 class Worker(Frozen):
@@ -381,7 +418,7 @@ class Worker(Frozen):
     grid: Id
     role: Role
     original_role: str
-    joined: dt.date
+    joined: Day
     weekly_hours: float = Field(gt=0, le=84)
     night_eligible: SheetBool = True
     skills: tuple[SkillGrant, ...] = ()
@@ -412,7 +449,7 @@ class Worker(Frozen):
     def is_experienced(self, code: str | None, on: dt.date, after_days: int) -> bool:
         """Held the skill (or, without one, the job) for at least ``after_days`` days."""
         if code is None:
-            since: dt.date | None = self.joined
+            since: Day | None = self.joined
         else:
             since = next((g.since for g in self.skills if g.skill == code), None)
         return since is not None and (on - since).days >= after_days
@@ -422,8 +459,8 @@ class Leave(Frozen):
     """Days (inclusive) a worker is away: annual leave, sick leave, training."""
 
     worker_id: Id
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     kind: str = "annual"
     note: str = ""
 
@@ -442,7 +479,7 @@ class Request(Frozen):
     """A worker's wish: a day off, a particular shift, or not a particular shift."""
 
     worker_id: Id
-    date: dt.date
+    date: Day
     kind: Literal["day_off", "shift_on", "shift_off"]
     shift_id: Id | None = None
     weight: int = Field(default=1, ge=0)
@@ -476,7 +513,7 @@ class InspectionSite(Frozen):
     opening_hours: tuple[TimeWindow, ...] = Field(min_length=1)
     risk: Risk
     visit_interval_days: int = Field(gt=0, le=3650)
-    last_visit: dt.date | None = None
+    last_visit: Day | None = None
 
     def next_due(self, reference: dt.date) -> dt.date:
         """The day the next visit falls due; never visited means due at once."""

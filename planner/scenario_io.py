@@ -365,7 +365,11 @@ def load_scenario(folder: str | os.PathLike[str]) -> Scenario:
         if name is not None and not (root / name).is_file():
             problems.add(SCENARIO_FILE, "[streets]", key, f"file {name!r} is not in the folder")
     rules: dict[str, RuleSetting] = {}
-    for name, setting in doc.get("rules", {}).items():
+    rule_tables = doc.get("rules", {})
+    if not isinstance(rule_tables, dict):
+        problems.add(SCENARIO_FILE, "[rules]", None, "rules must be a table of [rules.NAME]")
+        rule_tables = {}
+    for name, setting in rule_tables.items():
         if name not in RULE_NAMES:
             problems.add(
                 SCENARIO_FILE,

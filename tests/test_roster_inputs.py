@@ -388,3 +388,30 @@ def test_check_notes_a_week_made_by_one_stray_date(tmp_path, capsys):
     )
     code, _, err = run([*argv, "--week", WEEK, "--weeks", "2"], capsys)
     assert code == 1 and err == ""
+
+
+def test_a_week_far_off_is_bad_input(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    argv = roster(tmp_path)
+    argv[argv.index("--week") + 1] = "9999-12-27"
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert "argument --week: 9999-12-27 is outside the years 1900-2999" in err
+
+
+@pytest.mark.parametrize("command", ["check", "roster"])
+def test_a_history_row_far_off_is_bad_input(command, tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    cells = write(tmp_path / "cells.csv", "date,worker_id,shift_id\n0001-01-01,W005,D\n")
+    code, _, err = run(either(command, tmp_path, "--history", str(cells)), capsys)
+    assert code == 2
+    assert f"{cells}, row 2, column 'date': 0001-01-01 is outside the years 1900-2999" in err
+
+
+def test_a_rota_dated_far_off_is_bad_input_to_check(tmp_path, capsys):
+    rota = write(tmp_path / "rota.csv", "date,worker_id,shift_id\n9999-12-31,W005,D\n")
+    code, _, err = run(["check", "--scenario", str(BAOTUN), "--rota", str(rota)], capsys)
+    assert code == 2
+    assert (
+        err == f"error: {rota}, row 2, column 'date': 9999-12-31 is outside the years 1900-2999\n"
+    )

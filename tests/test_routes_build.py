@@ -577,9 +577,7 @@ def test_a_bad_task_cell_names_file_row_and_column(
     path = write_tasks(tmp_path, GOOD_TASK.replace("T1,", "T0,"), row)
     with pytest.raises(InputError) as info:
         read_tasks(path, scenario(site("A", 1)))
-    assert [str(p) for p in info.value.problems] == [
-        f"{path}, row 3, column {column!r}: {message}"
-    ]
+    assert [str(p) for p in info.value.problems] == [f"{path}, row 3, column {column!r}: {message}"]
 
 
 def test_a_missing_tasks_file_is_an_input_error(tmp_path: Path):

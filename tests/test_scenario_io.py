@@ -923,3 +923,57 @@ def test_a_spread_rule_cannot_be_hard(baotun_copy, baotun):
     rules = {**baotun.rules, "fair_share": RuleSetting(mode="hard")}
     with pytest.raises(ValidationError, match="fair_share measures a spread"):
         Scenario.model_validate({**dict(baotun), "rules": rules})
+
+
+# ------------------------------------------------ values a solve could not survive
+
+
+def test_dates_far_off_are_refused_where_they_are_written(tiny):
+    """9999-12-31 is a date, but a week or a visit interval after it is not."""
+    tiny.replace("scenario.toml", "reference_date = 2026-12-06", "reference_date = 9999-12-30")
+    assert tiny.only_problem() == InputProblem(
+        "scenario.toml", "[scenario]", "reference_date", "9999-12-30 is outside the years 1900-2999"
+    )
+
+
+def test_a_bbox_off_the_globe_is_refused(tiny):
+    tiny.replace("scenario.toml", "bbox = [113.655,", "bbox = [-inf,")
+    assert tiny.only_problem() == InputProblem(
+        "scenario.toml", "[scenario]", "bbox",
+        "bbox must be longitudes within ±180 and latitudes within ±90",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["3", "[1, 2]"])
+def test_rules_that_are_not_a_table(tiny, value):
+    text = tiny.read("scenario.toml")
+    text = text.replace('[rules.requests]\nmode = "soft"\nweight = 5\n\n', "")
+    text = text.replace('[rules.fairness]\nmode = "off"\n', "")
+    tiny.write("scenario.toml", f"rules = {value}\n" + text)
+    assert tiny.only_problem() == InputProblem(
+        "scenario.toml", "[rules]", None, "rules must be a table of [rules.NAME]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "got"),
+    [
+        ("08:00+08:00-12:00", "open", "'08:00+08:00'"),
+        ("08:00-12:00-14:00", "close", "'12:00-14:00'"),
+    ],
+)
+def test_opening_hours_with_an_offset_are_refused(baotun_copy, cell, column, got):
+    """A clock time read with an offset compares with no other (it crashed the check)."""
+    baotun_copy.set_cell("sites.csv", 4, "opening_hours", cell)
+    assert baotun_copy.problems()[0] == InputProblem(
+        "sites.csv", 4, f"opening_hours.0.{column}",
+        f"expected a clock time HH:MM, without a time zone (got {got})",
+    )  # fmt: skip
+
+
+def test_a_shift_time_given_as_a_number_is_refused(tiny):
+    tiny.set_toml("shifts", "N", "start", "72000")
+    assert tiny.only_problem() == InputProblem(
+        "scenario.toml", "[[shifts]] entry 2 (N)", "start",
+        "expected a clock time HH:MM, without a time zone (got 72000)",
+    )  # fmt: skip

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from planner._errors import InputError, InputProblem
-from planner.domain import Scenario, ShiftKind
+from planner.domain import Scenario, ShiftKind, plausible_date
 from planner.roster.problem import Cell
 from planner.scenario_io import Problems, not_a_file, read_csv_table
 
@@ -65,6 +65,9 @@ def read_cells(
             problems.add(
                 str(path), number, "date", f"expected a date YYYY-MM-DD, got {row['date']!r}"
             )
+            continue
+        if (why := plausible_date(day)) is not None:
+            problems.add(str(path), number, "date", why)
             continue
         if within is not None and not within[0] <= day <= within[1]:
             problems.add(
