@@ -43,6 +43,7 @@ def write_folder(out: Path, marker: str, fill: Callable[[Path], None]) -> None:
     out = check_folder(out, marker)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    retired: Path | None = None
     try:
         fill(staging)
         umask = os.umask(0)
@@ -57,4 +58,9 @@ def write_folder(out: Path, marker: str, fill: Callable[[Path], None]) -> None:
             staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if retired is not None:  # the earlier output goes back; nothing of ours is left
+            if (retired / out.name).exists() and not out.exists():
+                (retired / out.name).rename(out)
+            if not (retired / out.name).exists():  # never delete the earlier output
+                shutil.rmtree(retired, ignore_errors=True)
         raise
