@@ -20,6 +20,8 @@ from planner.cli_args import (
     EXIT_CHECK_FAILED,
     EXIT_OK,
     date,
+    horizon_weeks,
+    lookahead_weeks,
     non_negative_int,
     positive_int,
     seconds,
@@ -309,11 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--scenario", required=True, help="scenario folder")
     roster.add_argument("--week", type=_monday, help="Monday of the first week (default: "
                         "the Monday after the scenario's reference date)")  # fmt: skip
-    roster.add_argument("--weeks", type=positive_int, default=1)
+    roster.add_argument("--weeks", type=horizon_weeks, default=1, help="weeks, 1 to 52")
     roster.add_argument("--history", help="last weeks' rota.csv, for windows across the boundary")
     roster.add_argument(
         "--lookahead",
-        type=non_negative_int,
+        type=lookahead_weeks,
         default=DEFAULT_LOOKAHEAD,
         help=f"weeks after the rota whose hard rules it must leave satisfiable (default "
         f"{DEFAULT_LOOKAHEAD}; 0 = plan the weeks alone)",
@@ -362,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--weeks", type=positive_int, help="weeks (default: from the rota)")
     check.add_argument(
         "--lookahead",
-        type=non_negative_int,
+        type=lookahead_weeks,
         default=0,
         help="also ask whether the N weeks after a valid rota can meet the hard rules with it "
         "as history (a feasibility solve with the roster engine; exit 1 if they cannot)",

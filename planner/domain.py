@@ -88,6 +88,10 @@ def _local(value: dt.time) -> dt.time:
     return value
 
 
+MAX_WEIGHT = 1_000_000
+"""A penalty weight at most: weights times units must stay far inside the solver's 64-bit
+sums (a weight of 2^63 - 1 overflowed into a false "optimal")."""
+
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 """Dates a scenario, a rota or a command may name: far enough for any real plan, and
 near enough that a horizon or a visit interval added to one is still a date."""
@@ -266,9 +270,14 @@ class CoverRule(Frozen):
     skill: str | None = None
     role: Role | None = None
     min_experienced: int = Field(default=0, ge=0)
-    weight: int | None = Field(default=None, ge=0, description="overrides [rules.cover] weight")
+    weight: int | None = Field(
+        default=None, ge=0, le=MAX_WEIGHT, description="overrides [rules.cover] weight"
+    )
     weight_over: int | None = Field(
-        default=None, ge=0, description="weight per excess head when soft (default: weight)"
+        default=None,
+        ge=0,
+        le=MAX_WEIGHT,
+        description="weight per excess head when soft (default: weight)",
     )
     dates: tuple[Day, ...] = Field(
         default=(), description="if given, the rule applies on these dates only"
@@ -311,7 +320,7 @@ class RuleSetting(Frozen):
     """Whether a rule is hard, soft (with a weight per unit of violation) or off."""
 
     mode: Literal["hard", "soft", "off"] = "hard"
-    weight: int = Field(default=1, ge=0)
+    weight: int = Field(default=1, ge=0, le=MAX_WEIGHT)
 
 
 DEFAULT_RULE_SETTINGS: dict[str, RuleSetting] = {
@@ -482,7 +491,7 @@ class Request(Frozen):
     date: Day
     kind: Literal["day_off", "shift_on", "shift_off"]
     shift_id: Id | None = None
-    weight: int = Field(default=1, ge=0)
+    weight: int = Field(default=1, ge=0, le=MAX_WEIGHT)
 
     @model_validator(mode="after")
     def _shift_given(self) -> Request:

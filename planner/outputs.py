@@ -18,9 +18,23 @@ def check_folder(out: Path, marker: str) -> Path:
     the file ``marker`` in it); a folder holding anything else is refused, so a mistyped
     ``--out`` never wipes someone's files. Commands call it before a long solve too.
     """
+    given = str(out)
     out = Path(out).resolve()
+    if out == Path.cwd().resolve() or out in Path.cwd().resolve().parents:
+        # replacing it would pull the folder from under the shell that runs the command
+        why = "is the current folder (or holds it); give a folder inside it"
+        raise InputError([InputProblem(given or "--out ''", None, None, why)])
     if out.exists() and not out.is_dir():
         raise InputError([InputProblem(str(out), None, None, "is a file, not a folder")])
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        why = f"cannot be made: {parent} is a file, not a folder"
+        raise InputError([InputProblem(str(out), None, None, why)])
+    if not os.access(parent, os.W_OK | os.X_OK):
+        why = f"cannot be written: {parent} does not let this user make folders in it"
+        raise InputError([InputProblem(str(out), None, None, why)])
     if out.is_dir() and any(out.iterdir()) and not (out / marker).is_file():
         raise InputError(
             [

@@ -415,3 +415,70 @@ def test_a_rota_dated_far_off_is_bad_input_to_check(tmp_path, capsys):
     assert (
         err == f"error: {rota}, row 2, column 'date': 9999-12-31 is outside the years 1900-2999\n"
     )
+
+
+# ------------------------------------------------------------------- flags
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--time-limit", "nan", "expected a time above 0, got nan"),
+        ("--time-limit", "inf", "expected a time above 0, got inf"),
+        ("--weeks", "1000", "expected 1 to 52, got 1000"),
+        ("--lookahead", "1000", "expected 0 to 8, got 1000"),
+        ("--week", "20261214", "expected a date YYYY-MM-DD, got '20261214'"),
+    ],
+)
+def test_flags_that_would_not_end_or_mean_another_thing(
+    flag, value, message, tmp_path, capsys, monkeypatch
+):
+    no_solve(monkeypatch)
+    argv = roster(tmp_path)
+    if flag in argv:
+        argv[argv.index(flag) + 1] = value
+    else:
+        argv += [flag, value]
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert f"argument {flag}: {message}" in err
+
+
+def test_a_weight_past_a_million_is_bad_input(tmp_path, capsys, monkeypatch):
+    """2^63 - 1 overflowed the objective into a false 'optimal'."""
+    no_solve(monkeypatch)
+    scenario = tmp_path / "baotun"
+    shutil.copytree(BAOTUN, scenario)
+    toml = scenario / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = '[rules.requests]\nmode = "soft"\nweight = 5'
+    assert old in text
+    toml.write_text(text.replace(old, old + "000000000000000000"), encoding="utf-8")
+    argv = roster(tmp_path)
+    argv[argv.index("--scenario") + 1] = str(scenario)
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert "scenario.toml, [rules.requests], column 'weight': " in err
+    assert "less than or equal to 1000000" in err
+
+
+def test_an_out_that_is_the_current_folder_is_refused(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    for out in ("", ".", ".."):
+        argv = roster(tmp_path)
+        argv[argv.index("--out") + 1] = out
+        code, _, err = run(argv, capsys)
+        assert code == 2
+        assert "is the current folder (or holds it); give a folder inside it" in err
+    assert tmp_path.is_dir()
+
+
+def test_an_out_under_a_file_is_refused_before_the_solve(tmp_path, capsys, monkeypatch):
+    no_solve(monkeypatch)
+    write(tmp_path / "F", "a file")
+    argv = roster(tmp_path)
+    argv[argv.index("--out") + 1] = str(tmp_path / "F" / "out")
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert f"error: {tmp_path / 'F' / 'out'}: cannot be made: {tmp_path / 'F'} is a file" in err

@@ -489,3 +489,12 @@ def test_a_tasks_file_without_a_column_exits_2(folder: Path, tmp_path: Path, cap
 def test_a_negative_seed_is_refused(folder: Path, tmp_path: Path, capsys):
     assert routes(folder, tmp_path / "out", "--seed", "-1") == 2
     assert "expected 0 to 4294967295" in capsys.readouterr().err
+
+
+def test_a_folder_given_as_tasks_says_so(folder: Path, tmp_path: Path, capsys):
+    tasks = tmp_path / "tasks.csv"
+    tasks.mkdir()
+    out = tmp_path / "out"
+    assert routes(folder, out, "--tasks", str(tasks)) == 2
+    assert capsys.readouterr().err == f"error: {tasks}: is a folder, not a file\n"
+    assert not out.exists()

@@ -33,6 +33,7 @@ from planner.routes.model import RoutingProblem, Vehicle, Visit, Window
 from planner.scenario_io import (
     Problems,
     backward_windows,
+    not_a_file,
     parse_opening_hours,
     read_csv_rows,
 )
@@ -319,8 +320,8 @@ def _search_radius(index: StreetIndex, nodes: Sequence[int]) -> float:
 def read_tasks(path: Path, scenario: Scenario) -> list[Stop]:
     """Ad-hoc tasks for the day (docs/routes.md), every bad cell reported at once."""
     problems = Problems()
-    if not path.is_file():
-        raise InputError([InputProblem(str(path), None, None, "file is missing")])
+    if (why := not_a_file(path)) is not None:
+        raise InputError([InputProblem(str(path), None, None, why)])
     grids = {g.id for g in scenario.grids}
     skills = {s.code for s in scenario.skills}
     site_ids = {s.id for s in scenario.sites}
